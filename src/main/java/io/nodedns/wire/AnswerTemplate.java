@@ -1,0 +1,77 @@
+package io.nodedns.wire;
+
+/**
+ * An upstream response in wire form, prepared for replay to any number of
+ * clients: its OPT record removed (each client gets its own, RFC 6891 §6.1.1),
+ * the offsets of every TTL field recorded so a replay can lower them without
+ * walking the message again, and what the cache needs to decide its lifetime.
+ *
+ * <p>Immutable; the byte array is never exposed. Created by {@link ResponseScanner}.
+ */
+public final class AnswerTemplate {
+    private final byte[] message;
+    private final int[] ttlOffsets;
+    private final ResponseKind kind;
+    private final int rcode;
+    private final boolean truncated;
+    private final long minTtl;
+    private final long negativeTtl;
+
+    AnswerTemplate(byte[] message, int[] ttlOffsets, ResponseKind kind, int rcode, boolean truncated,
+                   long minTtl, long negativeTtl) {
+        this.message = message;
+        this.ttlOffsets = ttlOffsets;
+        this.kind = kind;
+        this.rcode = rcode;
+        this.truncated = truncated;
+        this.minTtl = minTtl;
+        this.negativeTtl = negativeTtl;
+    }
+
+    public ResponseKind kind() {
+        return kind;
+    }
+
+    /** The response code (header RCODE; extended codes make the kind {@link ResponseKind#OTHER}). */
+    public int rcode() {
+        return rcode;
+    }
+
+    /** TC was set: never cached (the client must retry over TCP). */
+    public boolean truncated() {
+        return truncated;
+    }
+
+    /**
+     * Smallest TTL over the answer and authority sections, in seconds; -1 when
+     * both are empty.
+     */
+    public long minTtl() {
+        return minTtl;
+    }
+
+    /**
+     * Negative-caching TTL per RFC 2308 §5: the smaller of the authority SOA's TTL
+     * and its MINIMUM field; -1 when there is no SOA (then the denial is not cached).
+     */
+    public long negativeTtl() {
+        return negativeTtl;
+    }
+
+    /** Message length without OPT. */
+    public int length() {
+        return message.length;
+    }
+
+    int ttlCount() {
+        return ttlOffsets.length;
+    }
+
+    int ttlOffset(int i) {
+        return ttlOffsets[i];
+    }
+
+    byte[] bytes() {
+        return message;
+    }
+}

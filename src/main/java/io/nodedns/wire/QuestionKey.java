@@ -1,0 +1,179 @@
+package io.nodedns.wire;
+
+import java.util.Arrays;
+
+/**
+ * What a cached answer is keyed on: the lower-cased question name in wire form,
+ * QTYPE, QCLASS, and the DO and CD bits (an answer with DNSSEC records, or one not
+ * validated, must not be served to a client that asked otherwise: RFC 4035 §3.2).
+ *
+ * <p>Two flavours share this class so that Caffeine can compare them: a
+ * <em>scratch</em> key owned by one event loop, refilled for every query and used
+ * only for lookups (no allocation per query), and immutable <em>stored</em> keys
+ * made by {@link #copy()}, which are the only ones ever put in a map. Equality and
+ * hash depend only on content.
+ */
+public final class QuestionKey {
+    private final byte[] name;
+    private int nameLength;
+    private int qtype;
+    private int qclass;
+    private boolean dnssecOk;
+    private boolean checkingDisabled;
+    private int hash;
+    private final boolean stored;
+
+    private QuestionKey(byte[] name, int nameLength, int qtype, int qclass, boolean dnssecOk,
+                        boolean checkingDisabled, int hash, boolean stored) {
+        this.name = name;
+        this.nameLength = nameLength;
+        this.qtype = qtype;
+        this.qclass = qclass;
+        this.dnssecOk = dnssecOk;
+        this.checkingDisabled = checkingDisabled;
+        this.hash = hash;
+        this.stored = stored;
+    }
+
+    /** A reusable lookup key; not for storing in a map. */
+    public static QuestionKey scratch() {
+        return new QuestionKey(new byte[DnsWire.MAX_NAME_LENGTH], 0, 0, 0, false, false, 0, false);
+    }
+
+    /**
+     * A stored key from a wire name given as bytes (lower-cased here), for tests and
+     * for building keys outside the query path.
+     */
+    public static QuestionKey of(byte[] wireName, int qtype, int qclass, boolean dnssecOk, boolean checkingDisabled) {
+        QuestionKey key = scratch();
+        key.reset();
+        for (byte b : wireName) {
+            key.appendNameByte(b);
+        }
+        key.finish(qtype, qclass, dnssecOk, checkingDisabled);
+        return key.copy();
+    }
+
+    void reset() {
+        checkMutable();
+        nameLength = 0;
+    }
+
+    /** Appends one byte of the wire name, lower-casing ASCII letters. */
+    void appendNameByte(byte b) {
+        name[nameLength++] = DnsWire.toLowerAscii(b);
+    }
+
+    void finish(int qtype, int qclass, boolean dnssecOk, boolean checkingDisabled) {
+        this.qtype = qtype;
+        this.qclass = qclass;
+        this.dnssecOk = dnssecOk;
+        this.checkingDisabled = checkingDisabled;
+        int h = 1;
+        for (int i = 0; i < nameLength; i++) {
+            h = 31 * h + name[i];
+        }
+        h = 31 * h + qtype;
+        h = 31 * h + qclass;
+        h = 31 * h + (dnssecOk ? 1 : 0) + (checkingDisabled ? 2 : 0);
+        this.hash = h;
+    }
+
+    private void checkMutable() {
+        if (stored) {
+            throw new IllegalStateException("stored keys are immutable");
+        }
+    }
+
+    /** An immutable copy fit for storing in a map. */
+    public QuestionKey copy() {
+        return new QuestionKey(Arrays.copyOf(name, nameLength), nameLength, qtype, qclass, dnssecOk,
+                checkingDisabled, hash, true);
+    }
+
+    /** Length of the wire name, including the root label. */
+    public int nameLength() {
+        return nameLength;
+    }
+
+    /** The lower-cased wire name byte at {@code index}. */
+    public byte nameByte(int index) {
+        return name[index];
+    }
+
+    /** Copies the lower-cased wire name into {@code out} (a fresh array, for building messages). */
+    public byte[] nameBytes() {
+        return Arrays.copyOf(name, nameLength);
+    }
+
+    public int qtype() {
+        return qtype;
+    }
+
+    public int qclass() {
+        return qclass;
+    }
+
+    public boolean dnssecOk() {
+        return dnssecOk;
+    }
+
+    public boolean checkingDisabled() {
+        return checkingDisabled;
+    }
+
+    /**
+     * True when the name equals {@code zoneWire} or lies below it (label-aligned
+     * suffix). {@code zoneWire} is a lower-cased wire name; the root ({0}) matches all.
+     */
+    public boolean isInZone(byte[] zoneWire) {
+        int zoneLength = zoneWire.length;
+        if (zoneLength > nameLength) {
+            return false;
+        }
+        int start = nameLength - zoneLength;
+        // Walk labels from the front so the suffix is only accepted at a label boundary.
+        int p = 0;
+        while (p < start) {
+            p += (name[p] & 0xFF) + 1;
+        }
+        if (p != start) {
+            return false;
+        }
+        for (int i = 0; i < zoneLength; i++) {
+            if (name[start + i] != zoneWire[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The name in presentation form, e.g. {@code www.example.com.}; for logs only. */
+    public String nameText() {
+        return WireNames.toText(name, 0, nameLength);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof QuestionKey)) {
+            return false;
+        }
+        QuestionKey other = (QuestionKey) o;
+        return hash == other.hash && qtype == other.qtype && qclass == other.qclass
+                && dnssecOk == other.dnssecOk && checkingDisabled == other.checkingDisabled
+                && Arrays.equals(name, 0, nameLength, other.name, 0, other.nameLength);
+    }
+
+    @Override
+    public String toString() {
+        return nameText() + " " + qtype + "/" + qclass + (dnssecOk ? " DO" : "") + (checkingDisabled ? " CD" : "");
+    }
+}
