@@ -1,0 +1,62 @@
+package io.nodedns.cache;
+
+import io.nodedns.wire.AnswerTemplate;
+
+/**
+ * How long an upstream answer may be served from the cache, following CoreDNS's
+ * cache plugin: the answer's own TTL clamped to [min, max] of its class, with
+ * separate capacities for positive (success) and negative (denial) entries.
+ * All durations are whole seconds.
+ *
+ * @param successCapacity entries holding NOERROR answers with records
+ * @param denialCapacity entries holding NXDOMAIN, NODATA and SERVFAIL answers
+ * @param servfailTtl how long a SERVFAIL is cached, 0 = not at all (RFC 2308 §7.1 allows up to 5 minutes)
+ */
+public record CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
+                          int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl) {
+
+    /** CoreDNS defaults: 9984 entries each, success TTL 5..3600 s, denial 5..1800 s, SERVFAIL 5 s. */
+    public static CachePolicy coreDnsDefaults() {
+        return new CachePolicy(9984, 3600, 5, 9984, 1800, 5, 5);
+    }
+
+    public CachePolicy {
+        if (successCapacity < 0 || denialCapacity < 0) {
+            throw new IllegalArgumentException("capacities must be >= 0");
+        }
+        if (successMinTtl < 0 || successMaxTtl < 0 || denialMinTtl < 0 || denialMaxTtl < 0 || servfailTtl < 0) {
+            throw new IllegalArgumentException("TTLs must be >= 0");
+        }
+    }
+
+    /**
+     * Seconds {@code answer} may be served from the cache; 0 means "do not cache".
+     * Truncated answers are never cached (the client must get the full one over
+     * TCP); negative answers without an SOA are not cached (RFC 2308 §5).
+     */
+    public long lifetimeSeconds(AnswerTemplate answer) {
+        if (answer.truncated()) {
+            return 0;
+        }
+        switch (answer.kind()) {
+            case SUCCESS:
+                return clamp(answer.minTtl(), successMinTtl, successMaxTtl);
+            case NXDOMAIN:
+            case NODATA:
+                return answer.negativeTtl() < 0 ? 0 : clamp(answer.negativeTtl(), denialMinTtl, denialMaxTtl);
+            case SERVFAIL:
+                return servfailTtl;
+            default:
+                return 0;
+        }
+    }
+
+    /**
+     * Raise to min, then lower to max: with {@code cache 3} (max 3 below the default
+     * min 5) the max wins, as in CoreDNS's computeTTL.
+     */
+    private static long clamp(long ttl, long min, long max) {
+        long t = Math.max(ttl, min);
+        return Math.min(t, max);
+    }
+}
