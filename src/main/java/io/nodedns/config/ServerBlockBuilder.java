@@ -1,0 +1,61 @@
+package io.nodedns.config;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Collects what a server block's directives set, then freezes it into a {@link ServerBlock}. */
+final class ServerBlockBuilder {
+    private final List<ServerKey> keys;
+    private final int line;
+    private final Set<InetAddress> bind = new LinkedHashSet<>();
+    private CacheSettings cache;
+    private ForwardSettings forward;
+    private boolean errors;
+    private boolean log;
+
+    ServerBlockBuilder(List<ServerKey> keys, int line) {
+        this.keys = List.copyOf(keys);
+        this.line = line;
+    }
+
+    /** The block's zones without duplicates, in key order: the default for {@code cache} zones. */
+    List<String> zones() {
+        List<String> zones = new ArrayList<>();
+        for (ServerKey key : keys) {
+            if (!zones.contains(key.zone())) {
+                zones.add(key.zone());
+            }
+        }
+        return zones;
+    }
+
+    /** Adds listen addresses; {@code bind} may appear on several lines, each adding to the set. */
+    void addBind(List<InetAddress> addresses) {
+        bind.addAll(addresses);
+    }
+
+    void cache(CacheSettings settings) {
+        cache = settings;
+    }
+
+    void forward(ForwardSettings settings) {
+        forward = settings;
+    }
+
+    void errors() {
+        errors = true;
+    }
+
+    void log() {
+        log = true;
+    }
+
+    ServerBlock build() {
+        return new ServerBlock(keys, new ArrayList<>(bind), Optional.ofNullable(cache), Optional.ofNullable(forward),
+                errors, log, line);
+    }
+}

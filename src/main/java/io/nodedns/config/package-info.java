@@ -1,0 +1,65 @@
+/**
+ * Configuration: the Corefile (CoreDNS syntax) and resolv.conf, parsed into immutable records and
+ * validated before anything starts. Nothing here does I/O beyond reading the files it is given;
+ * no address is ever resolved.
+ *
+ * <h2>Entry points</h2>
+ * {@link io.nodedns.config.CorefileParser#parse(java.nio.file.Path, int)} gives a
+ * {@link io.nodedns.config.Corefile} of {@link io.nodedns.config.ServerBlock}s or throws a
+ * {@link io.nodedns.config.CorefileException} whose message reads
+ * {@code FILE:LINE: DIRECTIVE: PROBLEM}, e.g.
+ * {@code /etc/Corefile:7: forward: max_fails: not a non-negative integer: "x"}.
+ * {@link io.nodedns.config.ResolvConf} reads {@code /etc/resolv.conf};
+ * {@link io.nodedns.config.GoDuration} reads Go durations ({@code 1m30s}).
+ *
+ * <h2>Syntax</h2>
+ * <pre>
+ * # comment                      (also after words on a line)
+ * [dns://]ZONE[:PORT] [, KEY...] {   ZONE is lower-cased and made absolute; PORT defaults to -dns.port
+ *     errors                     log errors (no arguments yet)
+ *     log                        log queries (no arguments yet)
+ *     bind IP...                 listen only on these addresses (IPv4/IPv6 literals)
+ *     cache [TTL] [ZONES...] {
+ *         success CAPACITY [TTL [MINTTL]]    defaults 9984, 3600 s, 5 s
+ *         denial  CAPACITY [TTL [MINTTL]]    defaults 9984, 1800 s, 5 s
+ *         servfail DURATION                  default 5s, at most 5m, 0 disables
+ *     }
+ *     forward FROM TO... {       TO: IP, IP:PORT, [IPv6]:PORT, dns://..., or a resolv.conf path; at most 15
+ *         force_tcp | prefer_udp
+ *         expire DURATION        default 10s
+ *         max_fails N            default 2
+ *         health_check DURATION  default 0.5s
+ *         policy random|round_robin|sequential   default random
+ *         max_concurrent N       default 0 (unlimited)
+ *     }
+ * }
+ * </pre>
+ * Words may be double-quoted ({@code "a \"b\""}). A directive nodedns does not implement
+ * ({@code reload}, {@code loop}, {@code health}, {@code prometheus}... for now) is an error, never
+ * ignored. A key's zone and port may be used by only one block. A block without directives is
+ * allowed.
+ *
+ * <h2>Example</h2>
+ * <pre>
+ * cluster.local:53 {
+ *     errors
+ *     cache {
+ *         success 9984 30
+ *         denial 9984 5
+ *     }
+ *     bind 169.254.20.10 10.96.0.10
+ *     forward . 10.96.0.10 {
+ *         force_tcp
+ *     }
+ * }
+ * .:53 {
+ *     cache 30
+ *     forward . /etc/resolv.conf
+ * }
+ * </pre>
+ *
+ * <h2>Adding a directive</h2>
+ * Write a {@code DirectiveParser}, add a field to {@link io.nodedns.config.ServerBlock}, and
+ * register the name in {@code Directives}.
+ */
+package io.nodedns.config;
