@@ -1,0 +1,67 @@
+package io.nodedns.upstream;
+
+import io.netty.channel.EventLoop;
+
+/**
+ * The pipelined TCP connections to one upstream on one event loop: a query goes to the least
+ * loaded connection; another connection is opened (up to the per-loop cap) when even that one
+ * is busy. After a failed connect, new connects wait an exponentially growing backoff, during
+ * which attempts that find no connection fail at once instead of hammering a dead upstream.
+ */
+final class TcpConnectionPool extends UpstreamChannelPool {
+    private boolean inBackoff;
+    private long backoffUntilNanos;
+    private long backoffNanos;
+    private String lastConnectError = "";
+
+    TcpConnectionPool(UpstreamProxy upstream, EventLoop loop, PoolEnvironment environment) {
+        super(upstream, loop, environment);
+    }
+
+    @Override
+    UpstreamChannel choose(Attempt attempt, long nowNanos) {
+        UpstreamChannel best = null;
+        for (UpstreamChannel channel : active) {
+            if (channel.hasCapacity() && (best == null || channel.load() < best.load())) {
+                best = channel;
+            }
+        }
+        boolean wantAnother = best == null || best.load() >= tuning().openAnotherConnectionAt();
+        if (wantAnother && active.size() < tuning().tcpConnectionsPerLoop()) {
+            if (inBackoff && nowNanos - backoffUntilNanos < 0) {
+                if (best == null) {
+                    attempt.fail(AttemptFailure.CONNECT, "not reconnecting yet after: " + lastConnectError);
+                    return null;
+                }
+            } else {
+                best = openChannel();
+            }
+        }
+        if (best == null) {
+            attempt.fail(AttemptFailure.LOCAL, "all " + active.size() + " connections have "
+                    + tuning().maxInFlightPerChannel() + " queries in flight");
+        }
+        return best;
+    }
+
+    @Override
+    UpstreamChannel newChannel() {
+        return new PipelinedTcpConnection(this);
+    }
+
+    @Override
+    void onConnectFailed(Throwable cause) {
+        long min = tuning().reconnectBackoffMin().toNanos();
+        long max = tuning().reconnectBackoffMax().toNanos();
+        backoffNanos = backoffNanos == 0 ? min : Math.min(max, backoffNanos * 2);
+        backoffUntilNanos = nanoTime() + backoffNanos;
+        inBackoff = true;
+        lastConnectError = UpstreamChannel.describe(cause);
+    }
+
+    @Override
+    void onConnected() {
+        inBackoff = false;
+        backoffNanos = 0;
+    }
+}
