@@ -1,0 +1,253 @@
+package io.nodedns.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.nodedns.cache.CachedAnswer;
+import io.nodedns.cache.ResponseCache;
+import io.nodedns.upstream.ConcurrencyLimitException;
+import io.nodedns.wire.AnswerTemplate;
+import io.nodedns.wire.DnsWire;
+import io.nodedns.wire.ParsedQuery;
+import io.nodedns.wire.QuestionKey;
+import io.nodedns.wire.ResponseScanner;
+import io.nodedns.wire.UpstreamQuery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Answers the queries routed to one server block: from its cache, else by one
+ * upstream query per cache key no matter how many clients ask at once
+ * (coalescing), whose answer is cached and then sent to every waiting client
+ * with its own ID and name case.
+ */
+public final class BlockResolver {
+    private static final Logger LOG = Logger.getLogger(BlockResolver.class.getName());
+
+    private final String name;
+    private final ResponseCache cache;
+    private final byte[] forwardFrom;
+    private final UpstreamClient upstream;
+    private final QueryCounters counters;
+    private final PendingQueries pending;
+    private final ErrorLog errorLog;
+    private final boolean logQueries;
+    private final ConcurrentHashMap<QuestionKey, Flight> inflight = new ConcurrentHashMap<>();
+
+    /**
+     * @param name the block's keys, for logs (e.g. {@code cluster.local.:53})
+     * @param cache the block's cache, or null without a {@code cache} directive
+     * @param forwardFrom wire name of the forward directive's FROM zone, or null without {@code forward}
+     * @param upstream where misses go, or null without {@code forward}
+     * @param errorLog where failed queries are logged ({@code errors} directive), or null
+     * @param logQueries log every query ({@code log} directive)
+     */
+    public BlockResolver(String name, ResponseCache cache, byte[] forwardFrom, UpstreamClient upstream,
+                         QueryCounters counters, PendingQueries pending, ErrorLog errorLog, boolean logQueries) {
+        this.name = name;
+        this.cache = cache;
+        this.forwardFrom = forwardFrom;
+        this.upstream = upstream;
+        this.counters = counters;
+        this.pending = pending;
+        this.errorLog = errorLog;
+        this.logQueries = logQueries;
+    }
+
+    boolean logQueries() {
+        return logQueries;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The block's cache, or null. */
+    public ResponseCache cache() {
+        return cache;
+    }
+
+    /** Upstream queries currently in flight for this block (one per key). */
+    public int inflightKeys() {
+        return inflight.size();
+    }
+
+    /**
+     * The fresh cache entry for {@code key} (a scratch key is fine), or null.
+     * Counts a hit when found; the caller counts nothing.
+     */
+    CachedAnswer lookup(QuestionKey key) {
+        if (cache == null) {
+            return null;
+        }
+        CachedAnswer hit = cache.get(key);
+        if (hit != null) {
+            counters.cacheHits.increment();
+        }
+        return hit;
+    }
+
+    long nowNanos() {
+        return cache.nowNanos();
+    }
+
+    /**
+     * Resolves a cache miss. {@code query} must be a {@link ParsedQuery#copy()}:
+     * it is kept until the answer arrives. The answer (or SERVFAIL/REFUSED) goes
+     * to {@code responder}, possibly on another thread.
+     */
+    void resolve(ParsedQuery query, Responder responder, Object client, ByteBufAllocator alloc) {
+        QuestionKey key = query.key();
+        if (upstream == null || !key.isInZone(forwardFrom)) {
+            counters.refused.increment();
+            responder.error(query, client, DnsWire.RCODE_REFUSED);
+            return;
+        }
+        counters.cacheMisses.increment();
+        Waiter waiter = new Waiter(query, responder, client);
+        pending.add();
+        while (true) {
+            Flight flight = inflight.get(key);
+            if (flight == null) {
+                Flight mine = new Flight(key, waiter);
+                if (inflight.putIfAbsent(key, mine) == null) {
+                    send(mine, alloc);
+                    return;
+                }
+                continue;
+            }
+            if (flight.join(waiter)) {
+                counters.coalesced.increment();
+                return;
+            }
+            // That flight just finished (and left the map); its answer is cached if it was cacheable.
+            CachedAnswer hit = lookup(key);
+            if (hit != null) {
+                deliver(waiter, hit, hit.ageSeconds(cache.nowNanos()), true);
+                return;
+            }
+        }
+    }
+
+    private void send(Flight flight, ByteBufAllocator alloc) {
+        ByteBuf query = alloc.buffer(DnsWire.HEADER_LENGTH + flight.key.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH);
+        try {
+            UpstreamQuery.write(query, flight.key);
+            upstream.forward(query, flight.firstOverTcp).whenComplete((response, failure) -> {
+                if (failure != null) {
+                    fail(flight, failure);
+                } else {
+                    complete(flight, response);
+                }
+            });
+        } catch (RuntimeException e) {
+            fail(flight, e);
+        } finally {
+            query.release();
+        }
+    }
+
+    /** Takes ownership of {@code response}. */
+    private void complete(Flight flight, ByteBuf response) {
+        AnswerTemplate template;
+        try {
+            template = ResponseScanner.scan(response);
+        } finally {
+            response.release();
+        }
+        if (template == null) {
+            counters.upstreamMalformed.increment();
+            fail(flight, new IllegalStateException("malformed upstream response"));
+            return;
+        }
+        CachedAnswer entry = cache != null
+                ? cache.put(flight.key, template)
+                : new CachedAnswer(template, Long.MAX_VALUE, 0);
+        for (Waiter w : flight.finish(inflight)) {
+            deliver(w, entry, 0, false);
+        }
+    }
+
+    private void fail(Flight flight, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        boolean overLimit = cause instanceof ConcurrencyLimitException;
+        int rcode = overLimit ? DnsWire.RCODE_REFUSED : DnsWire.RCODE_SERVFAIL;
+        List<Waiter> waiters = flight.finish(inflight);
+        if (overLimit) {
+            counters.refused.add(waiters.size());
+        } else {
+            counters.upstreamFailures.add(waiters.size());
+        }
+        if (errorLog != null) {
+            errorLog.log(name, flight.key, rcode, cause);
+        }
+        for (Waiter w : waiters) {
+            try {
+                w.responder.error(w.query, w.client, rcode);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "failed to send error answer", e);
+            } finally {
+                pending.done();
+            }
+        }
+    }
+
+    private void deliver(Waiter w, CachedAnswer entry, long age, boolean fromCache) {
+        try {
+            w.responder.answer(w.query, w.client, entry, age, fromCache);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "failed to send answer", e);
+        } finally {
+            pending.done();
+        }
+    }
+
+    /** One client waiting for an upstream answer. */
+    private static final class Waiter {
+        final ParsedQuery query;
+        final Responder responder;
+        final Object client;
+
+        Waiter(ParsedQuery query, Responder responder, Object client) {
+            this.query = query;
+            this.responder = responder;
+            this.client = client;
+        }
+    }
+
+    /** One upstream query in flight and the clients waiting for it. */
+    private static final class Flight {
+        final QuestionKey key;
+        final boolean firstOverTcp;
+        private final List<Waiter> waiters = new ArrayList<>(2);
+        private boolean finished;
+
+        Flight(QuestionKey key, Waiter first) {
+            this.key = key;
+            this.firstOverTcp = first.responder instanceof TcpQueryHandler;
+            waiters.add(first);
+        }
+
+        /** Adds a waiter; false if the flight already finished (the caller must look again). */
+        synchronized boolean join(Waiter w) {
+            if (finished) {
+                return false;
+            }
+            waiters.add(w);
+            return true;
+        }
+
+        /** Leaves the in-flight map and returns the waiters; no one can join afterwards. */
+        List<Waiter> finish(ConcurrentHashMap<QuestionKey, Flight> inflight) {
+            inflight.remove(key, this);
+            synchronized (this) {
+                finished = true;
+                return waiters;
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.nodedns.server;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the query pipeline counts, for logs, tests and the metrics endpoint.
+ * LongAdder fields, so counting on the hot path never contends or allocates.
+ */
+public final class QueryCounters {
+    public final LongAdder udpQueries = new LongAdder();
+    public final LongAdder tcpQueries = new LongAdder();
+    /** Messages shorter than a header (nothing could be answered). */
+    public final LongAdder droppedShort = new LongAdder();
+    /** Messages with QR=1 sent to the listener. */
+    public final LongAdder droppedResponses = new LongAdder();
+    public final LongAdder formerr = new LongAdder();
+    public final LongAdder notimp = new LongAdder();
+    public final LongAdder badvers = new LongAdder();
+    /** Names no server block (or forward FROM) covers, and max_concurrent rejections. */
+    public final LongAdder refused = new LongAdder();
+    /** SERVFAIL sent because no upstream answered in time (not SERVFAILs relayed from upstream). */
+    public final LongAdder upstreamFailures = new LongAdder();
+    /** Upstream responses that could not be parsed. */
+    public final LongAdder upstreamMalformed = new LongAdder();
+    public final LongAdder cacheHits = new LongAdder();
+    public final LongAdder cacheMisses = new LongAdder();
+    /** Misses that joined an upstream query already in flight for the same key. */
+    public final LongAdder coalesced = new LongAdder();
+    /** UDP answers sent with TC=1 because they exceeded the client's size. */
+    public final LongAdder truncated = new LongAdder();
+    /** TCP connections closed for a bad or oversized frame, or refused over the connection cap. */
+    public final LongAdder tcpRejected = new LongAdder();
+}

@@ -1,0 +1,93 @@
+package io.nodedns.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.nodedns.cache.CachedAnswer;
+import io.nodedns.wire.DnsTypes;
+import io.nodedns.wire.DnsWire;
+import io.nodedns.wire.ParsedQuery;
+import io.nodedns.wire.QueryVerdict;
+import java.util.logging.Logger;
+
+/**
+ * The per-message pipeline shared by the UDP and TCP handlers of one listener:
+ * parse header and question, answer protocol errors, route to a server block,
+ * answer from its cache or hand the miss to it (RFC 1035 §4.1, RFC 6891 §6.1.3).
+ * Stateless and thread-safe; the caller supplies scratch space.
+ */
+final class QueryProcessor {
+    private static final Logger QUERY_LOG = Logger.getLogger("io.nodedns.queries");
+
+    private final ZoneRouter router;
+    private final QueryCounters counters;
+
+    QueryProcessor(ZoneRouter router, QueryCounters counters) {
+        this.router = router;
+        this.counters = counters;
+    }
+
+    QueryCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Handles one received message. Does not release {@code msg}. Exactly one
+     * call to {@code responder} follows (now or later) unless the message is dropped.
+     *
+     * @param scratch this event loop's parse space; a miss keeps a copy of it
+     * @return false if the message was dropped (a TCP caller closes the connection)
+     */
+    boolean process(ByteBuf msg, ParsedQuery scratch, Responder responder, Object client, boolean tcp,
+                    ByteBufAllocator alloc) {
+        (tcp ? counters.tcpQueries : counters.udpQueries).increment();
+        QueryVerdict verdict = scratch.parse(msg);
+        switch (verdict) {
+            case DROP_SHORT:
+                counters.droppedShort.increment();
+                return false;
+            case DROP_RESPONSE:
+                counters.droppedResponses.increment();
+                return false;
+            case FORMERR:
+                counters.formerr.increment();
+                responder.error(scratch, client, DnsWire.RCODE_FORMERR);
+                return true;
+            case NOTIMP:
+                counters.notimp.increment();
+                responder.error(scratch, client, DnsWire.RCODE_NOTIMP);
+                return true;
+            case BADVERS:
+                counters.badvers.increment();
+                responder.error(scratch, client, DnsWire.RCODE_BADVERS);
+                return true;
+            case ANSWER:
+                break;
+            default:
+                throw new IllegalStateException("unknown verdict " + verdict);
+        }
+        BlockResolver block = router.route(scratch.key());
+        if (block == null) {
+            counters.refused.increment();
+            responder.error(scratch, client, DnsWire.RCODE_REFUSED);
+            return true;
+        }
+        if (block.logQueries()) {
+            logQuery(scratch, client, tcp, msg.readableBytes());
+        }
+        CachedAnswer hit = block.lookup(scratch.key());
+        if (hit != null) {
+            responder.answer(scratch, client, hit, hit.ageSeconds(block.nowNanos()), true);
+        } else {
+            block.resolve(scratch.copy(), responder, client, alloc);
+        }
+        return true;
+    }
+
+    /** The {@code log} directive: CoreDNS's common log format, less the answer fields. */
+    private static void logQuery(ParsedQuery q, Object client, boolean tcp, int size) {
+        QUERY_LOG.info(String.format("%s - %d \"%s %s %s %s %d %s %d\"", client == null ? "tcp" : client, q.id(),
+                DnsTypes.name(q.qtype()), q.qclass() == DnsWire.CLASS_IN ? "IN" : "CLASS" + q.qclass(),
+                q.key().nameText(), tcp ? "tcp" : "udp", size, q.dnssecOk(),
+                q.ednsUdpSize()));
+    }
+}

@@ -1,0 +1,172 @@
+package io.nodedns.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.nodedns.cache.CachedAnswer;
+import io.nodedns.wire.DnsWire;
+import io.nodedns.wire.ParsedQuery;
+import io.nodedns.wire.ResponseWriter;
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves DNS over one TCP connection, after a frame decoder has split the
+ * two-byte length prefixes (RFC 1035 §4.2.2). Queries are answered as they
+ * complete, possibly out of order (RFC 7766 §6.2.1.1). The connection stays open
+ * until the client closes it, stays idle too long with nothing pending, sends a
+ * frame that is not a query, or half-closes and has had every pending query
+ * answered (RFC 7766 §6.2.3). Reading pauses while too many queries are pending.
+ *
+ * <p>State is confined to the connection's event loop; answers computed on other
+ * threads are handed to it.
+ */
+final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
+    private static final Logger LOG = Logger.getLogger(TcpQueryHandler.class.getName());
+    /** Pending queries at which reading pauses, and below which it resumes. */
+    static final int PAUSE_AT = 128;
+    static final int RESUME_BELOW = 64;
+    private static final int MAX_TCP_MESSAGE = 65535;
+
+    private final QueryProcessor processor;
+    private final ParsedQuery scratch = new ParsedQuery();
+    private ChannelHandlerContext ctx;
+    private int pending;
+    private boolean inputClosed;
+    private boolean reading;
+    private boolean needsFlush;
+
+    TcpQueryHandler(QueryProcessor processor) {
+        this.processor = processor;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Takes ownership of the frame and releases it before returning. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        reading = true;
+        pending++;
+        boolean keep;
+        try {
+            keep = processor.process(frame, scratch, this, null, true, ctx.alloc());
+        } finally {
+            frame.release();
+        }
+        if (!keep) {
+            pending--;
+            processor.counters().tcpRejected.increment();
+            ctx.close();
+            return;
+        }
+        if (pending >= PAUSE_AT && ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        flushIfNeeded();
+    }
+
+    @Override
+    public void answer(ParsedQuery query, Object client, CachedAnswer answer, long ageSeconds, boolean fromCache) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> answer(query, client, answer, ageSeconds, fromCache));
+            return;
+        }
+        ByteBuf out = ctx.alloc().ioBuffer(2 + answer.template().length() + DnsWire.OPT_RECORD_LENGTH);
+        try {
+            out.writeShort(0);
+            ResponseWriter.writeAnswer(out, answer.template(), answer.lifetimeSeconds(), ageSeconds, fromCache,
+                    query, MAX_TCP_MESSAGE);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+        send(out);
+    }
+
+    @Override
+    public void error(ParsedQuery query, Object client, int rcode) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> error(query, client, rcode));
+            return;
+        }
+        ByteBuf out = ctx.alloc().ioBuffer(2 + DnsWire.HEADER_LENGTH + query.nameLength() + 4
+                + DnsWire.OPT_RECORD_LENGTH);
+        out.writeShort(0);
+        ResponseWriter.writeError(out, query, rcode);
+        send(out);
+    }
+
+    /** Takes ownership of {@code out}, whose first two bytes are the length prefix to fill in. */
+    private void send(ByteBuf out) {
+        out.setShort(out.readerIndex(), out.readableBytes() - 2);
+        pending--;
+        if (!ctx.channel().isActive()) {
+            out.release();
+            return;
+        }
+        ctx.write(out, ctx.voidPromise());
+        needsFlush = true;
+        if (!reading) {
+            flushIfNeeded();
+        }
+        if (pending < RESUME_BELOW && !inputClosed && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        closeIfDone();
+    }
+
+    private void flushIfNeeded() {
+        if (needsFlush) {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+
+    /** After a half-close, the connection ends once every pending query is answered. */
+    private void closeIfDone() {
+        if (inputClosed && pending == 0) {
+            flushIfNeeded();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputClosed = true;
+            closeIfDone();
+        } else if (evt instanceof IdleStateEvent) {
+            if (pending == 0) {
+                ctx.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException) {
+            // An oversized or undecodable frame: this connection is beyond repair, the others are not.
+            processor.counters().tcpRejected.increment();
+            LOG.log(Level.FINE, "closing TCP connection from " + ctx.channel().remoteAddress(), cause);
+        } else if (!(cause instanceof IOException)) {
+            LOG.log(Level.WARNING, "TCP connection from " + ctx.channel().remoteAddress() + " failed", cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,118 @@
+package io.nodedns.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import io.nodedns.cache.CachedAnswer;
+import io.nodedns.wire.DnsWire;
+import io.nodedns.wire.ParsedQuery;
+import io.nodedns.wire.ResponseWriter;
+import java.net.InetSocketAddress;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves DNS over one UDP channel. Not sharable: it owns the channel's parse
+ * scratch space. Answers written while reading a batch (cache hits) are flushed
+ * once per batch in {@link #channelReadComplete}, which the epoll transport turns
+ * into one sendmmsg; answers arriving later from upstream are flushed at once.
+ */
+final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
+    private static final Logger LOG = Logger.getLogger(UdpQueryHandler.class.getName());
+
+    private final QueryProcessor processor;
+    private final int maxUdpSize;
+    private final ParsedQuery scratch = new ParsedQuery();
+    private Channel channel;
+    private boolean reading;
+    private boolean needsFlush;
+
+    /** @param maxUdpSize the most this server sends over UDP (RFC 6891 §6.2.5), at least 512 */
+    UdpQueryHandler(QueryProcessor processor, int maxUdpSize) {
+        this.processor = processor;
+        this.maxUdpSize = maxUdpSize;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    /** Takes ownership of the datagram and releases it before returning. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        DatagramPacket packet = (DatagramPacket) msg;
+        reading = true;
+        try {
+            processor.process(packet.content(), scratch, this, packet.sender(), false, ctx.alloc());
+        } finally {
+            packet.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        if (needsFlush) {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void answer(ParsedQuery query, Object client, CachedAnswer answer, long ageSeconds, boolean fromCache) {
+        int limit = sizeLimit(query);
+        ByteBuf out = channel.alloc().ioBuffer(Math.min(limit, answer.template().length() + DnsWire.OPT_RECORD_LENGTH));
+        boolean complete;
+        try {
+            complete = ResponseWriter.writeAnswer(out, answer.template(), answer.lifetimeSeconds(), ageSeconds,
+                    fromCache, query, limit);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+        if (!complete) {
+            processor.counters().truncated.increment();
+        }
+        send(out, client);
+    }
+
+    @Override
+    public void error(ParsedQuery query, Object client, int rcode) {
+        ByteBuf out = channel.alloc().ioBuffer(DnsWire.HEADER_LENGTH + query.nameLength() + 4
+                + DnsWire.OPT_RECORD_LENGTH);
+        ResponseWriter.writeError(out, query, rcode);
+        send(out, client);
+    }
+
+    /**
+     * The largest answer this client takes over UDP: 512 without EDNS, else its
+     * advertised size capped by ours (RFC 6891 §6.2.3-6.2.5).
+     */
+    private int sizeLimit(ParsedQuery query) {
+        return query.edns() ? Math.min(query.ednsUdpSize(), maxUdpSize) : DnsWire.CLASSIC_UDP_LIMIT;
+    }
+
+    /** Takes ownership of {@code out}. */
+    private void send(ByteBuf out, Object client) {
+        DatagramPacket packet = new DatagramPacket(out, (InetSocketAddress) client);
+        if (reading && channel.eventLoop().inEventLoop()) {
+            channel.write(packet, channel.voidPromise());
+            needsFlush = true;
+        } else {
+            channel.writeAndFlush(packet, channel.voidPromise());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A failed send (e.g. ICMP-triggered ECONNREFUSED) must not close the listener.
+        LOG.log(Level.FINE, "UDP channel error on " + ctx.channel().localAddress(), cause);
+    }
+}

@@ -1,0 +1,55 @@
+package io.nodedns.server;
+
+import io.nodedns.wire.QuestionKey;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Picks the server block for a query on one listener: the block whose zone is
+ * the longest suffix of the query name, as CoreDNS does. Immutable; routing
+ * allocates nothing (a linear scan; listeners have a handful of zones).
+ */
+public final class ZoneRouter {
+    private final byte[][] zones;
+    private final BlockResolver[] resolvers;
+
+    private ZoneRouter(List<Route> routes) {
+        List<Route> sorted = new ArrayList<>(routes);
+        sorted.sort(Comparator.comparingInt((Route r) -> r.zoneWire.length).reversed());
+        zones = new byte[sorted.size()][];
+        resolvers = new BlockResolver[sorted.size()];
+        for (int i = 0; i < sorted.size(); i++) {
+            zones[i] = sorted.get(i).zoneWire;
+            resolvers[i] = sorted.get(i).resolver;
+        }
+    }
+
+    /** A zone (lower-case wire name) served by a block. */
+    public record Route(byte[] zoneWire, BlockResolver resolver) {}
+
+    public static ZoneRouter of(List<Route> routes) {
+        return new ZoneRouter(routes);
+    }
+
+    /** The block for {@code key}'s name, or null if none of this listener's zones contains it. */
+    BlockResolver route(QuestionKey key) {
+        for (int i = 0; i < zones.length; i++) {
+            if (key.isInZone(zones[i])) {
+                return resolvers[i];
+            }
+        }
+        return null;
+    }
+
+    /** Every distinct block reachable through this router. */
+    public List<BlockResolver> resolvers() {
+        List<BlockResolver> out = new ArrayList<>();
+        for (BlockResolver r : resolvers) {
+            if (!out.contains(r)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+}
