@@ -1,0 +1,180 @@
+package io.nodedns.app;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.nodedns.cache.CachePolicy;
+import io.nodedns.cache.ResponseCache;
+import io.nodedns.config.CacheSettings;
+import io.nodedns.config.Corefile;
+import io.nodedns.config.ForwardSettings;
+import io.nodedns.config.ServerBlock;
+import io.nodedns.config.ServerKey;
+import io.nodedns.server.BlockResolver;
+import io.nodedns.server.DnsServer;
+import io.nodedns.server.ErrorLog;
+import io.nodedns.server.PendingQueries;
+import io.nodedns.server.QueryCounters;
+import io.nodedns.server.ZoneRouter;
+import io.nodedns.transport.NettyTransport;
+import io.nodedns.upstream.ForwardPolicy;
+import io.nodedns.upstream.Forwarder;
+import io.nodedns.upstream.ForwarderSettings;
+import io.nodedns.upstream.TransportMode;
+import io.nodedns.wire.WireNames;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A running nodedns: the runtime objects built from a {@link Corefile}, in start
+ * and stop order. The one place that knows every package.
+ */
+public final class Daemon implements AutoCloseable {
+    /** How long stop() waits for queries already read to be answered (the forward deadline, plus slack). */
+    static final Duration DRAIN = Duration.ofSeconds(5);
+
+    private final NettyTransport transport;
+    private final QueryCounters counters = new QueryCounters();
+    private final PendingQueries pending = new PendingQueries();
+    private final List<Forwarder> forwarders = new ArrayList<>();
+    private final List<BlockResolver> resolvers = new ArrayList<>();
+    private final DnsServer server;
+    private boolean stopped;
+
+    private Daemon(Corefile corefile, NettyTransport transport) {
+        this.transport = transport;
+        ErrorLog errorLog = new ErrorLog(System::nanoTime);
+        Map<InetSocketAddress, List<ZoneRouter.Route>> routes = new LinkedHashMap<>();
+        for (ServerBlock block : corefile.blocks()) {
+            BlockResolver resolver = resolverFor(block, errorLog);
+            resolvers.add(resolver);
+            for (ServerKey key : block.keys()) {
+                byte[] zone = WireNames.toWire(key.zone());
+                for (InetSocketAddress address : listenAddresses(block, key.port())) {
+                    routes.computeIfAbsent(address, a -> new ArrayList<>()).add(new ZoneRouter.Route(zone, resolver));
+                }
+            }
+        }
+        List<DnsServer.Listener> listeners = new ArrayList<>();
+        routes.forEach((address, list) -> listeners.add(new DnsServer.Listener(address, ZoneRouter.of(list))));
+        this.server = new DnsServer(transport, listeners, DnsServer.Limits.defaults(), counters, pending);
+    }
+
+    /**
+     * Builds and starts a daemon for {@code corefile}: binds every listener. On
+     * failure everything built so far is closed and the exception names the cause.
+     */
+    public static Daemon start(Corefile corefile, NettyTransport transport) throws IOException {
+        Daemon daemon = new Daemon(corefile, transport);
+        try {
+            daemon.server.start();
+        } catch (IOException | RuntimeException e) {
+            daemon.closeForwarders();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private BlockResolver resolverFor(ServerBlock block, ErrorLog errorLog) {
+        String name = block.keys().stream().map(k -> k.zone() + ":" + k.port()).collect(Collectors.joining(" "));
+        ResponseCache cache = block.cache().map(c -> new ResponseCache(policy(c), Ticker.systemTicker())).orElse(null);
+        Forwarder forwarder = null;
+        byte[] from = null;
+        if (block.forward().isPresent()) {
+            ForwardSettings f = block.forward().get();
+            forwarder = new Forwarder(forwarderSettings(f), transport, System::nanoTime);
+            forwarders.add(forwarder);
+            from = WireNames.toWire(f.from());
+        }
+        return new BlockResolver(name, cache, from, forwarder == null ? null : forwarder::forward, counters, pending,
+                block.errors() ? errorLog : null, block.log());
+    }
+
+    static CachePolicy policy(CacheSettings c) {
+        return new CachePolicy(c.successCapacity(), c.successMaxTtl().toSeconds(), c.successMinTtl().toSeconds(),
+                c.denialCapacity(), c.denialMaxTtl().toSeconds(), c.denialMinTtl().toSeconds(),
+                c.servfailTtl().toSeconds());
+    }
+
+    static ForwarderSettings forwarderSettings(ForwardSettings f) {
+        TransportMode mode = f.forceTcp() ? TransportMode.FORCE_TCP
+                : f.preferUdp() ? TransportMode.PREFER_UDP : TransportMode.SAME_AS_CLIENT;
+        return new ForwarderSettings(f.from(), f.to(), mode, f.expire(), f.maxFails(), f.healthCheck(),
+                ForwardPolicy.valueOf(f.policy().name()), f.maxConcurrent(), ForwarderSettings.DEFAULT_TRY_TIMEOUT,
+                ForwarderSettings.DEFAULT_DEADLINE);
+    }
+
+    /** The block's bind addresses on {@code port}, or the wildcard (all addresses, dual-stack). */
+    private static List<InetSocketAddress> listenAddresses(ServerBlock block, int port) {
+        if (block.bind().isEmpty()) {
+            return List.of(new InetSocketAddress(port));
+        }
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (InetAddress ip : block.bind()) {
+            out.add(new InetSocketAddress(ip, port));
+        }
+        return out;
+    }
+
+    public List<InetSocketAddress> listeners() {
+        return server.boundAddresses();
+    }
+
+    public QueryCounters counters() {
+        return counters;
+    }
+
+    public List<BlockResolver> resolvers() {
+        return List.copyOf(resolvers);
+    }
+
+    public List<Forwarder> forwarders() {
+        return List.copyOf(forwarders);
+    }
+
+    /** A one-line summary of listeners and upstreams, for the start log line. */
+    public String describe() {
+        String listen = listeners().stream().map(a -> "udp+tcp " + a.getAddress().getHostAddress() + ":" + a.getPort())
+                .collect(Collectors.joining(", "));
+        String upstreams = forwarders.stream()
+                .map(f -> f.name() + " -> " + f.upstreams().stream()
+                        .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                        .collect(Collectors.joining(" ")))
+                .collect(Collectors.joining("; "));
+        return "listening on " + listen + "; upstreams " + (upstreams.isEmpty() ? "none" : upstreams)
+                + "; transport " + (transport.isEpoll() ? "epoll" : "nio") + " x" + transport.threads();
+    }
+
+    /**
+     * Stops in order: listeners stop taking queries, queries already read are
+     * answered (up to {@link #DRAIN}), upstream connections close. Idempotent.
+     */
+    public synchronized void stop() throws InterruptedException {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        server.stop(DRAIN);
+        closeForwarders();
+    }
+
+    private void closeForwarders() {
+        for (Forwarder f : forwarders) {
+            f.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

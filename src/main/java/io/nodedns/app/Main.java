@@ -1,0 +1,115 @@
+package io.nodedns.app;
+
+import io.nodedns.config.Corefile;
+import io.nodedns.config.CorefileException;
+import io.nodedns.config.CorefileParser;
+import io.nodedns.transport.NettyTransport;
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import sun.misc.Signal;
+
+/**
+ * Entry point. Exit codes: 0 after a clean stop (SIGTERM, SIGINT), 1 when the
+ * configuration or a listener fails at start, 2 for a bad command line.
+ */
+public final class Main {
+    /** node-cache's default for server keys without a port; the laptop default listens on 5353. */
+    static final int DEFAULT_DNS_PORT = 53;
+    static final int LAPTOP_PORT = 5353;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        configureLogging();
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        Logger log = Logger.getLogger("io.nodedns");
+        CommandLine cmd;
+        try {
+            cmd = CommandLine.parse(args, System.getenv());
+        } catch (CommandLine.UsageException e) {
+            System.err.println(e.getMessage());
+            System.err.println(CommandLine.USAGE);
+            return 2;
+        }
+        if (cmd.help()) {
+            System.out.println(CommandLine.USAGE);
+            return 0;
+        }
+        if (cmd.version()) {
+            System.out.println("nodedns " + version());
+            return 0;
+        }
+        Corefile corefile;
+        try {
+            corefile = cmd.conf() != null
+                    ? CorefileParser.parse(cmd.conf(), cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT)
+                    : CorefileParser.parse("<laptop default>", laptopCorefile(cmd), DEFAULT_DNS_PORT);
+        } catch (CorefileException e) {
+            log.severe(e.getMessage());
+            return 1;
+        }
+        NettyTransport transport = NettyTransport.createDefault();
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(corefile, transport);
+        } catch (IOException | RuntimeException e) {
+            log.severe("cannot start: " + e.getMessage());
+            transport.close();
+            return 1;
+        }
+        log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
+
+        CountDownLatch stopSignal = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stopSignal.countDown());
+        Signal.handle(new Signal("INT"), s -> stopSignal.countDown());
+        try {
+            stopSignal.await();
+            log.info("stopping: no new queries, answering those in flight");
+            daemon.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            transport.close();
+        }
+        log.info("stopped");
+        return 0;
+    }
+
+    /**
+     * The configuration run without {@code -conf}: a cache on 127.0.0.1:5353 that
+     * forwards everything to the nameservers of resolv.conf.
+     */
+    static String laptopCorefile(CommandLine cmd) {
+        int port = cmd.dnsPort() != null ? cmd.dnsPort() : LAPTOP_PORT;
+        return ".:" + port + " {\n"
+                + "    bind 127.0.0.1\n"
+                + "    cache\n"
+                + "    forward . \"" + cmd.resolvConf().toAbsolutePath() + "\"\n"
+                + "    errors\n"
+                + "}\n";
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    private static void configureLogging() {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler stderr = new ConsoleHandler();
+        stderr.setFormatter(new LogFormat());
+        stderr.setLevel(Level.ALL);
+        root.addHandler(stderr);
+        root.setLevel(Level.INFO);
+    }
+}

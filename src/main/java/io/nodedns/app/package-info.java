@@ -1,0 +1,18 @@
+/**
+ * The program: command line, logging, wiring a {@link io.nodedns.config.Corefile} into running
+ * listeners, caches and forwarders ({@link io.nodedns.app.Daemon}), and the start and stop order.
+ *
+ * <h2>Command line</h2>
+ * <pre>
+ * java -jar nodedns.jar                       laptop default: .:5353 on 127.0.0.1, cache, forward
+ *                                             to the nameservers of /etc/resolv.conf
+ * java -jar nodedns.jar -conf Corefile        serve a Corefile
+ *   -resolv-conf FILE (or $NODEDNS_RESOLV_CONF)  upstreams of the laptop default
+ *   -dns.port N                               port of server keys without one (default 53)
+ *   -version, -h
+ * </pre>
+ * Exit codes: 0 after SIGTERM/SIGINT (stop accepting, answer what is in flight, close), 1 when
+ * the Corefile is invalid (message {@code FILE:LINE: directive: problem}) or a listener cannot
+ * bind, 2 for a bad command line.
+ */
+package io.nodedns.app;
