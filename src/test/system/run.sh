@@ -1,0 +1,519 @@
+#!/usr/bin/env bash
+# run.sh - system tests: the nodedns jar as a process, nsd as its upstream,
+# dig and kdig as clients. Everything stays on 127.0.0.0/8.
+#
+# Usage: bash src/test/system/run.sh JAR
+#
+#   nsd      127.0.2.1:5300 and 127.0.2.1:53   zones from zones/ (the "kube-dns")
+#   nodedns  127.0.2.2:5353                    corefiles/nodedns.Corefile
+#   nodedns  127.0.0.1:5353 / :5354            laptop default (no -conf), resolv.conf -> 127.0.2.1
+#
+# Needs root (nsd binds port 53 for the laptop-default check, whose resolv.conf
+# nameserver has no port), java 17, dig, kdig, nsd, nsd-control.
+# Prints "PASS name" / "FAIL name" (with the evidence indented below) per check,
+# then a last line "N passed, N failed". Exit status 0 only if nothing failed.
+# Every query is bounded (+time=2, one try; the SERVFAIL timing check waits 8 s),
+# every process start is bounded; the whole run takes well under 3 minutes.
+#
+# Environment: SYSTEM_SUMMARY_FILE  also write the final line to this file
+#              NODEDNS_JAVA_OPTS    extra JVM options for the daemon
+#              KEEP_TMP=1           keep the temp dir (configs, logs) for inspection
+set -uo pipefail   # no -e: a failing check is recorded and the run goes on
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+JAR=${1:?usage: run.sh JAR}
+[ -f "$JAR" ] || { echo "run.sh: no such jar: $JAR" >&2; exit 2; }
+JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+
+UP_ADDR=127.0.2.1     UP_PORT=5300     # nsd; also on port 53 for resolv.conf
+NODE_ADDR=127.0.2.2   NODE_PORT=5353   # nodedns from the Corefile fixture
+LAPTOP_ADDR=127.0.0.1 LAPTOP_PORT=5353 # nodedns without -conf
+READY_SECONDS=30
+
+for c in java dig kdig nsd nsd-control ss; do
+  command -v "$c" >/dev/null 2>&1 || { echo "run.sh: missing command: $c" >&2; exit 2; }
+done
+TMP=$(mktemp -d /tmp/nodedns-system.XXXXXX)
+
+# ------------------------------------------------------- process management --
+STARTED=()   # PIDs of the background processes this script started, nothing else
+BG_PID=""
+
+start_bg() { # start_bg LOGFILE CMD... -> BG_PID (call in the main shell, not in $(...))
+  local logf=$1; shift
+  "$@" >"$logf" 2>&1 </dev/null &
+  BG_PID=$!
+  STARTED+=("$BG_PID")
+}
+
+forget_pid() {
+  local keep=() p
+  for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  STARTED=("${keep[@]}")
+}
+
+STOP_RC="" STOP_MS=""
+stop_pid() { # stop_pid PID -> SIGTERM, wait up to 8 s, then SIGKILL; sets STOP_RC, STOP_MS
+  local pid=$1 t0 i children
+  t0=$(date +%s%N)
+  children=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ')   # nsd's server/xfrd children
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "  (pid $pid ignored SIGTERM for 8 s; sending SIGKILL)"
+    kill -KILL "$pid" $children 2>/dev/null
+  fi
+  wait "$pid" 2>/dev/null; STOP_RC=$?
+  STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+  forget_pid "$pid"
+}
+
+cleanup() {
+  local p
+  for p in "${STARTED[@]}"; do stop_pid "$p" >/dev/null; done
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'echo "run.sh: interrupted"; exit 130' INT TERM
+
+# ------------------------------------------------------------------ checks --
+PASSED=0 FAILED=0 FAILED_NAMES=()
+
+# check NAME CMD... : CMD runs in a subshell; it returns non-zero and prints the
+# evidence when the check fails. Returns CMD's status.
+check() {
+  local name=$1 out rc; shift
+  out=$("$@" 2>&1); rc=$?
+  if [ $rc = 0 ]; then
+    PASSED=$((PASSED + 1)); echo "PASS $name"
+  else
+    FAILED=$((FAILED + 1)); FAILED_NAMES+=("$name"); echo "FAIL $name"
+    printf '%s\n' "$out" | head -n 60 | sed 's/^/      /'
+  fi
+  return $rc
+}
+
+expect_equal() { # expect_equal WHAT GOT WANT
+  [ "$2" = "$3" ] && return 0
+  echo "$1: expected"; echo "$3"; echo "got:"; echo "$2"; return 1
+}
+
+# ----------------------------------------------------------------- queries --
+# ask CLIENT PROTO ADDR PORT ARGS... : one bounded query with dig or kdig over udp or tcp
+ask() {
+  local client=$1 proto=$2 addr=$3 port=$4; shift 4
+  local tcp=(); [ "$proto" = tcp ] && tcp=(+tcp)
+  case "$client" in
+    dig)  dig  @"$addr" -p "$port" +time=2 +tries=1 "${tcp[@]}" "$@" ;;
+    kdig) kdig @"$addr" -p "$port" +time=2 +retry=0 "${tcp[@]}" "$@" ;;
+  esac
+}
+node()     { local c=$1 p=$2; shift 2; ask "$c" "$p" "$NODE_ADDR" "$NODE_PORT" "$@"; }
+upstream() { local c=$1; shift; ask "$c" tcp "$UP_ADDR" "$UP_PORT" "$@"; }   # TCP: never truncated
+
+CLIENTS="dig/udp dig/tcp kdig/udp kdig/tcp"
+
+# Parsers over dig/kdig text output (kdig writes "Flags:" and ";" where dig writes "flags:" and ",").
+rcode_of()  { grep -- '->>HEADER<<-' | head -1 | grep -o 'status: [A-Z]*' | cut -d' ' -f2; }
+flags_of()  { grep -i '^;; flags:' | head -1 | sed 's/^;; [Ff]lags: *//; s/;.*//'; }
+count_of()  { grep -i '^;; flags:' | head -1 | grep -o "$1: [0-9]*" | cut -d' ' -f2; }
+# section_of NAME: the records of one section, one per line, TTL dropped, owner lower-cased
+section_of() {
+  awk -v want="$1 SECTION:" '
+    index($0, want) { s = 1; next }
+    s && /^$/       { s = 0 }
+    s && !/^;/      { $1 = tolower($1); $2 = ""; print }' | sort
+}
+first_ttl_of() { # first_ttl_of NAME: TTL of the first record of a section
+  awk -v want="$1 SECTION:" 'index($0, want) { s = 1; next } s && !/^;/ && NF { print $2; exit }'
+}
+has_flag() { [[ " $1 " == *" $2 "* ]]; }
+
+# expect_rcode WANT CMD... : CMD's answer has status WANT
+expect_rcode() {
+  local want=$1 out got; shift
+  out=$("$@" 2>&1); got=$(rcode_of <<<"$out")
+  [ "$got" = "$want" ] && return 0
+  echo "expected status $want, got '${got:-no answer}' from: $*"; echo "$out"; return 1
+}
+
+# expect_same_answer NAME TYPE : every client/proto gets from nodedns the records nsd gives
+expect_same_answer() {
+  local name=$1 type=$2 cp client proto want got out bad=0
+  for cp in $CLIENTS; do
+    client=${cp%/*} proto=${cp#*/}
+    want=$(upstream "$client" "$name" "$type" | section_of ANSWER)
+    out=$(node "$client" "$proto" "$name" "$type" 2>&1)
+    got=$(section_of ANSWER <<<"$out")
+    if [ -z "$want" ]; then echo "$cp: nsd itself gave no answer records (fixture broken?)"; bad=1
+    elif [ "$(rcode_of <<<"$out")" != NOERROR ] || [ "$got" != "$want" ]; then
+      echo "$cp: expected NOERROR with"; echo "$want"; echo "got:"; echo "$out"; bad=1
+    fi
+  done
+  return $bad
+}
+
+# expect_negative RCODE NAME TYPE ZONE : RCODE, no answer, the zone's SOA in authority (RFC 2308 section 3)
+expect_negative() {
+  local rcode=$1 name=$2 type=$3 zone=$4 cp out bad=0
+  for cp in $CLIENTS; do
+    out=$(node "${cp%/*}" "${cp#*/}" "$name" "$type" 2>&1)
+    if [ "$(rcode_of <<<"$out")" != "$rcode" ] || [ "$(count_of ANSWER <<<"$out")" != 0 ] \
+       || ! section_of AUTHORITY <<<"$out" | grep -qE "^$zone\. +IN SOA "; then
+      echo "$cp: expected $rcode, ANSWER 0 and the SOA of $zone. in authority; got:"; echo "$out"; bad=1
+    fi
+  done
+  return $bad
+}
+
+# expect_truncated CMD... : TC=1 with the question only (RFC 1035 section 4.2.1, RFC 6891 section 7)
+expect_truncated() {
+  local out flags size; out=$("$@" 2>&1); flags=$(flags_of <<<"$out")
+  size=$(grep -oE 'MSG SIZE  rcvd: [0-9]+|Received [0-9]+ B' <<<"$out" | grep -oE '[0-9]+' | head -1)
+  if has_flag "$flags" tc && [ "$(count_of QUERY <<<"$out")" = 1 ] && [ "$(count_of ANSWER <<<"$out")" = 0 ] \
+     && [ "$(rcode_of <<<"$out")" = NOERROR ] && [ "${size:-0}" -le 1232 ]; then return 0; fi
+  echo "expected NOERROR, tc set, QUERY 1, ANSWER 0, at most 1232 bytes; got:"; echo "$out"; return 1
+}
+
+# --------------------------------------------------------------------- nsd --
+write_nsd_conf() {
+  cat >"$TMP/nsd.conf" <<EOF
+server:
+  ip-address: $UP_ADDR@$UP_PORT
+  ip-address: $UP_ADDR@53
+  do-ip6: no
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "$HERE/zones"
+  database: ""
+  zonelistfile: "$TMP/nsd.zonelist"
+  xfrdfile: "$TMP/nsd.xfrd.state"
+  xfrdir: "$TMP"
+  pidfile: "$TMP/nsd.pid"
+  logfile: "$TMP/nsd.log"
+  verbosity: 1
+  tcp-query-count: 0
+  rrl-ratelimit: 0
+remote-control:
+  # a unix socket needs no TLS keys; used only to read query counters
+  control-enable: yes
+  control-interface: $TMP/nsd.ctl
+EOF
+  local z
+  for z in cluster.local example.test 2.0.127.in-addr.arpa; do
+    printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "$z" >>"$TMP/nsd.conf"
+  done
+}
+
+# nsd_queries TYPE: how many queries of TYPE nsd has answered so far
+nsd_queries() {
+  nsd-control -c "$TMP/nsd.conf" stats_noreset 2>/dev/null |
+    awk -F= -v k="num.type.$1" '$1 == k { n = $2 } END { print n + 0 }'
+}
+
+udp_port_busy() { ss -Hlun "( sport = :$2 )" 2>/dev/null | grep -qE "(^|[[:space:]])($1|0\.0\.0\.0|\*|\[::\]):$2[[:space:]]"; }
+
+wait_answering() { # wait_answering ADDR PORT PID NAME SECONDS: NOERROR for NAME before the deadline
+  local addr=$1 port=$2 pid=$3 name=$4 end=$(( $(date +%s) + $5 ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    kill -0 "$pid" 2>/dev/null || return 2
+    ask dig udp "$addr" "$port" "$name" A 2>/dev/null | rcode_of | grep -qx NOERROR && return 0
+    sleep 0.3
+  done
+  return 1
+}
+
+NSD_PID=""
+start_nsd() {
+  write_nsd_conf
+  nsd-checkconf "$TMP/nsd.conf" || { echo "run.sh: generated nsd.conf is invalid" >&2; exit 2; }
+  local p
+  for p in "$UP_PORT" 53; do
+    if udp_port_busy "$UP_ADDR" "$p"; then
+      echo "run.sh: udp $UP_ADDR:$p is already in use (a system nsd/resolver?):" >&2
+      ss -Hlunp "( sport = :$p )" >&2; exit 2
+    fi
+  done
+  start_bg "$TMP/nsd.out" nsd -d -c "$TMP/nsd.conf"; NSD_PID=$BG_PID
+  if ! wait_answering "$UP_ADDR" "$UP_PORT" "$NSD_PID" web.default.svc.cluster.local 20; then
+    echo "run.sh: nsd did not start:" >&2; cat "$TMP/nsd.out" "$TMP/nsd.log" >&2 2>/dev/null; exit 2
+  fi
+}
+
+# ----------------------------------------------------------------- nodedns --
+# The resolv.conf every daemon start sees: even a test that gives -conf sets it, so
+# a daemon that fell back to the default could never reach the machine's resolvers.
+write_resolv_confs() {
+  printf '%s\n' "# test resolv.conf: the test's nsd only" "search default.svc.cluster.local svc.cluster.local cluster.local" \
+    "nameserver $UP_ADDR" "options ndots:5" >"$TMP/resolv.conf"
+  printf '%s\n' "# nothing listens here" "nameserver 127.0.2.9" >"$TMP/resolv-dead.conf"
+}
+
+nodedns_fg() { # nodedns_fg ARGS... : the daemon in the foreground, bounded (exit-code checks)
+  NODEDNS_RESOLV_CONF="$TMP/resolv-dead.conf" timeout 20 java ${NODEDNS_JAVA_OPTS:-} -jar "$JAR" "$@"
+}
+
+NODE_PID=""
+start_nodedns() { # start_nodedns LOG [ENV=VALUE...] -- ARGS... -> NODE_PID
+  local logf=$1 envs=(); shift
+  while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
+  start_bg "$logf" env NODEDNS_RESOLV_CONF="$TMP/resolv.conf" "${envs[@]}" \
+    java ${NODEDNS_JAVA_OPTS:-} -jar "$JAR" "$@"
+  NODE_PID=$BG_PID
+}
+
+expect_ready() { # expect_ready ADDR PORT PID LOG
+  local rc; wait_answering "$1" "$2" "$3" web.default.svc.cluster.local "$READY_SECONDS"; rc=$?
+  [ $rc = 0 ] && return 0
+  [ $rc = 2 ] && echo "the daemon exited; its log:" || echo "no NOERROR on $1:$2 within $READY_SECONDS s; its log:"
+  tail -n 30 "$4"
+  echo "udp sockets on port $2 now (another server there, e.g. an mDNS daemon on 5353?):"
+  ss -Hlunp "( sport = :$2 )"
+  return 1
+}
+
+# check_sigterm NAME PID LOG : SIGTERM -> exit status 0 within 5 s. stop_pid runs here,
+# in the main shell, because only the parent shell can `wait` for the exit status.
+check_sigterm() {
+  stop_pid "$2"
+  check "$1" exited_cleanly "$STOP_RC" "$STOP_MS" "$3"
+}
+exited_cleanly() { # exited_cleanly RC MS LOG
+  [ "$1" = 0 ] && [ "$2" -le 5000 ] && return 0
+  echo "expected exit 0 within 5000 ms after SIGTERM; got exit $1 after $2 ms"
+  [ "$1" = 143 ] && echo "(143 is the JVM's default status for SIGTERM: the daemon must exit 0 itself)"
+  echo "log tail:"; tail -n 10 "$3"; return 1
+}
+
+# ============================================================ the checks ====
+
+# --- command line ------------------------------------------------------------
+expect_usage_exit_2() {
+  local err rc; err=$(nodedns_fg -no-such-flag 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] && grep -qi usage <<<"$err" && return 0
+  echo "expected exit 2 and a usage text on stderr; got exit $rc, stderr:"; echo "$err"; return 1
+}
+
+expect_bad_corefile_exit_1() {
+  local f="$HERE/corefiles/bad-directive.Corefile" err rc
+  err=$(nodedns_fg -conf "$f" 2>&1 >/dev/null); rc=$?
+  if [ $rc = 1 ] && grep -q 'bad-directive.Corefile:3' <<<"$err" && grep -q frobnicate <<<"$err"; then return 0; fi
+  echo "expected exit 1 and stderr naming bad-directive.Corefile:3 and 'frobnicate'; got exit $rc, stderr:"
+  echo "$err"; return 1
+}
+
+# --- the Corefile daemon ----------------------------------------------------
+expect_startup_line() { # one line naming nodedns, the listener and the upstream
+  grep -i nodedns "$1" | grep "$NODE_ADDR" | grep -q "$UP_ADDR" && return 0
+  echo "no stderr line containing 'nodedns', '$NODE_ADDR' (listener) and '$UP_ADDR' (upstream):"
+  head -n 20 "$1"; return 1
+}
+
+expect_question_case_kept() { # expect_question_case_kept NAME: the question comes back byte for byte (DNS 0x20)
+  local out; out=$(node dig udp "$1" A)
+  if grep -qF ";$1." <<<"$out" && [ "$(rcode_of <<<"$out")" = NOERROR ] && [ "$(count_of ANSWER <<<"$out")" = 1 ]; then
+    return 0; fi
+  echo "expected NOERROR, one answer and the question ';$1.' in that exact case; got:"; echo "$out"; return 1
+}
+
+expect_full_big_answer_over_tcp() {
+  local cp want got bad=0
+  for cp in dig/tcp kdig/tcp; do
+    want=$(upstream "${cp%/*}" big.example.test TXT | section_of ANSWER)
+    got=$(node "${cp%/*}" tcp big.example.test TXT | section_of ANSWER)
+    if [ "$(wc -l <<<"$got")" != 20 ] || [ "$got" != "$want" ]; then
+      echo "$cp: expected the 20 TXT records nsd has; got $(grep -c . <<<"$got"):"; echo "$got"; bad=1
+    fi
+  done
+  return $bad
+}
+
+expect_keepopen_all_answered() { # kdig sends each query on the same TCP connection (RFC 7766 section 6.2.1)
+  local out statuses
+  out=$(node kdig tcp +keepopen web.default.svc.cluster.local A cache-pipelined.default.svc.cluster.local A \
+          www.example.test AAAA gone.example.test A _http._tcp.web.default.svc.cluster.local SRV 2>&1)
+  statuses=$(grep -- '->>HEADER<<-' <<<"$out" | grep -o 'status: [A-Z]*' | cut -d' ' -f2 | tr '\n' ' ')
+  [ "$statuses" = "NOERROR NOERROR NOERROR NXDOMAIN NOERROR " ] && return 0
+  echo "expected statuses 'NOERROR NOERROR NOERROR NXDOMAIN NOERROR', got '$statuses':"; echo "$out"; return 1
+}
+
+# dns_query ID NAME QTYPE: one query message (RFC 1035 section 4.1), RD set, written to stdout
+dns_query() {
+  local id=$1 qtype=$3 label labels
+  printf "\\x$(printf %02x $((id >> 8)))\\x$(printf %02x $((id & 255)))\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00"
+  IFS=. read -ra labels <<<"$2"
+  for label in "${labels[@]}"; do printf "\\x$(printf %02x ${#label})%s" "$label"; done
+  printf "\\x00\\x$(printf %02x $((qtype >> 8)))\\x$(printf %02x $((qtype & 255)))\\x00\\x01"
+}
+
+# tcp_pipelined ADDR PORT ID:NAME:QTYPE... : writes every query in one send on one
+# connection (RFC 7766 section 6.2.1.1), then reads one response per query in
+# whatever order they come; prints "ID RCODE ANCOUNT" per response.
+tcp_pipelined() {
+  local addr=$1 port=$2 q id name qtype len n=0 hdr b
+  shift 2
+  : >"$TMP/pipelined.out"
+  for q in "$@"; do
+    IFS=: read -r id name qtype <<<"$q"
+    dns_query "$id" "$name" "$qtype" >"$TMP/one.msg"
+    len=$(stat -c %s "$TMP/one.msg")
+    printf "\\x$(printf %02x $((len >> 8)))\\x$(printf %02x $((len & 255)))" >>"$TMP/pipelined.out"
+    cat "$TMP/one.msg" >>"$TMP/pipelined.out"
+    n=$((n + 1))
+  done
+  exec 3<>"/dev/tcp/$addr/$port" || return 1
+  cat "$TMP/pipelined.out" >&3   # one write(2): all queries are in flight before any answer
+  while [ $n -gt 0 ]; do
+    hdr=$(timeout 5 head -c 2 <&3 | od -An -tu1) || break
+    read -ra b <<<"$hdr"; [ ${#b[@]} = 2 ] || { echo "connection closed with $n answers missing"; break; }
+    len=$(( b[0] * 256 + b[1] ))
+    timeout 5 head -c "$len" <&3 >"$TMP/one.resp" || break
+    read -ra b <<<"$(od -An -tu1 -N8 "$TMP/one.resp")"
+    echo "$(( b[0] * 256 + b[1] )) $(( b[3] & 15 )) $(( b[6] * 256 + b[7] ))"
+    n=$((n - 1))
+  done
+  exec 3<&-
+}
+
+expect_pipelined_all_answered() {
+  local got want
+  got=$(tcp_pipelined "$NODE_ADDR" "$NODE_PORT" 4101:pods.default.svc.cluster.local:1 \
+          4102:web.default.svc.cluster.local:1 4103:nothing-here.cluster.local:1 \
+          4104:www.example.test:28 4105:2.2.0.127.in-addr.arpa:12 | sort)
+  # ID RCODE(0 NOERROR, 3 NXDOMAIN) ANCOUNT
+  want=$(printf '%s\n' "4101 0 3" "4102 0 1" "4103 3 0" "4104 0 2" "4105 0 1")
+  [ "$got" = "$want" ] && return 0
+  echo "expected (id rcode ancount):"; echo "$want"; echo "got:"; echo "$got"; return 1
+}
+
+expect_servfail_within_5s() { # expect_servfail_within_5s NAME: waits up to 8 s, so a late answer is measured, not lost
+  local t0 ms out
+  t0=$(date +%s%N); out=$(dig @"$NODE_ADDR" -p "$NODE_PORT" +time=8 +tries=1 "$1" A 2>&1)
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$(rcode_of <<<"$out")" = SERVFAIL ] && [ "$ms" -le 5500 ] && return 0
+  echo "expected SERVFAIL within 5 s; got '$(rcode_of <<<"$out")' after $ms ms:"; echo "$out"; return 1
+}
+
+# Caching (RFC 1035 section 7.4, RFC 2308 section 5): two misses, then after 2 s the same
+# two queries must come from the cache: TTLs lowered by the age, and nsd sees no new
+# A query (health checks, if any, use other types).
+CACHE_POS=cache-positive.default.svc.cluster.local CACHE_NEG=cache-negative.cluster.local
+check_cache() {
+  local pos1 neg1 pos2 neg2 count1 count2 p1 n1 p2 n2
+  pos1=$(node dig udp "$CACHE_POS" A); neg1=$(node dig udp "$CACHE_NEG" A)
+  count1=$(nsd_queries A)
+  sleep 2
+  pos2=$(node dig udp "$CACHE_POS" A); neg2=$(node dig udp "$CACHE_NEG" A)
+  count2=$(nsd_queries A)
+  p1=$(first_ttl_of ANSWER <<<"$pos1") p2=$(first_ttl_of ANSWER <<<"$pos2")
+  n1=$(first_ttl_of AUTHORITY <<<"$neg1") n2=$(first_ttl_of AUTHORITY <<<"$neg2")
+  check "positive answer from cache: TTL lowered by age (30 -> 26..29)" ttl_aged "$p1" "$p2" "$pos1" "$pos2"
+  check "negative answer from cache: SOA TTL lowered by age" ttl_aged "$n1" "$n2" "$neg1" "$neg2"
+  check "negative answer from cache: still NXDOMAIN" expect_rcode NXDOMAIN printf '%s\n' "$neg2"
+  check "cache hits send nothing upstream (nsd's count of A queries)" expect_equal "A queries seen by nsd" "$count2" "$count1"
+}
+ttl_aged() { # ttl_aged FIRST SECOND OUT1 OUT2: FIRST in 1..30 and SECOND 1..4 s lower after sleeping 2 s
+  local a=${1:-x} b=${2:-x}
+  if [[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] && [ "$a" -le 30 ] && [ "$b" -le $((a - 1)) ] && [ "$b" -ge $((a - 4)) ]; then
+    return 0; fi
+  echo "expected a TTL <= 30, then 1 to 4 lower 2 s later; got '$a' then '$b'"; echo "$3"; echo "$4"; return 1
+}
+
+# ----------------------------------------------------------------- main ---
+write_resolv_confs
+start_nsd
+echo "nsd (pid $NSD_PID) serving $UP_ADDR:$UP_PORT and $UP_ADDR:53; jar: $JAR"
+
+check "fixture: nsd serves the big TXT RRset (20 records)" \
+  expect_equal "TXT records" "$(upstream dig big.example.test TXT | section_of ANSWER | grep -c ' TXT ')" 20
+check "cli: unknown flag -> usage on stderr, exit 2" expect_usage_exit_2
+check "cli: unknown directive on line 3 -> FILE:3 and the directive on stderr, exit 1" expect_bad_corefile_exit_1
+
+start_nodedns "$TMP/nodedns.log" -- -conf "$HERE/corefiles/nodedns.Corefile"
+MAIN_PID=$NODE_PID
+MAIN_READY=0
+if ! check "corefile daemon answers on $NODE_ADDR:$NODE_PORT" \
+       expect_ready "$NODE_ADDR" "$NODE_PORT" "$MAIN_PID" "$TMP/nodedns.log"; then
+  echo "      (the checks that need this daemon are skipped)"
+else
+  MAIN_READY=1
+  node dig udp kept.example.test A >/dev/null   # cached now, TTL 300; asked again once nsd is stopped
+  check "startup line names nodedns, listener and upstream" expect_startup_line "$TMP/nodedns.log"
+
+  for q in "web.default.svc.cluster.local A" "pods.default.svc.cluster.local A" \
+           "_http._tcp.web.default.svc.cluster.local SRV" "_dns._udp.kube-dns.kube-system.svc.cluster.local SRV" \
+           "www.example.test A" "www.example.test AAAA" "example.test MX" "txt.example.test TXT" \
+           "2.2.0.127.in-addr.arpa PTR"; do
+    check "same answer as nsd ($CLIENTS): $q" expect_same_answer $q
+  done
+  check "NXDOMAIN with SOA ($CLIENTS)" expect_negative NXDOMAIN nope.cluster.local A cluster.local
+  check "NODATA with SOA ($CLIENTS)" expect_negative NOERROR web.default.svc.cluster.local AAAA cluster.local
+  check "NXDOMAIN with SOA, UDP-forwarded zone" expect_negative NXDOMAIN nope.example.test A example.test
+  check_cache
+
+  check "udp without EDNS: big answer -> TC=1, question only" expect_truncated node dig udp +noedns +ignore big.example.test TXT
+  check "udp +bufsize=4096: still TC=1 (server limit 1232)" expect_truncated node dig udp +bufsize=4096 +ignore big.example.test TXT
+  check "kdig udp: big answer -> TC=1" expect_truncated node kdig udp +ignore big.example.test TXT
+  check "tcp: full big answer (dig, kdig)" expect_full_big_answer_over_tcp
+
+  check "kdig +tcp +keepopen: 5 queries on one connection all answered" expect_keepopen_all_answered
+  check "tcp pipelining: 5 queries in one write, 5 answers matched by id" expect_pipelined_all_answered
+
+  check "question case kept (DNS 0x20): DnS0x20.Example.TEST" expect_question_case_kept DnS0x20.Example.TEST
+  check "question case kept on a cache hit: dNS0X20.eXAMPLE.test" expect_question_case_kept dNS0X20.eXAMPLE.test
+
+  check "name outside every block -> REFUSED (dig udp)" expect_rcode REFUSED node dig udp www.outside.invalid A
+  check "name outside every block -> REFUSED (kdig tcp)" expect_rcode REFUSED node kdig tcp www.outside.invalid A
+  check "dead forward target -> SERVFAIL within 5 s" expect_servfail_within_5s x.dead.test
+
+  check "EDNS version 1 -> BADVERS (RFC 6891 section 6.1.3)" expect_rcode BADVERS node dig udp +edns=1 +noednsnegotiation www.example.test A
+  check "opcode STATUS -> NOTIMP (RFC 1035 section 4.1.1)" expect_rcode NOTIMP node dig udp +opcode=status www.example.test A
+  check "opcode NOTIFY over tcp -> NOTIMP" expect_rcode NOTIMP node dig tcp +opcode=notify www.example.test A
+fi
+
+# --- laptop default: no -conf, resolv.conf from the environment -------------
+start_nodedns "$TMP/laptop-env.log" --
+if check "no -conf: answers on $LAPTOP_ADDR:$LAPTOP_PORT via NODEDNS_RESOLV_CONF" \
+     expect_ready "$LAPTOP_ADDR" "$LAPTOP_PORT" "$NODE_PID" "$TMP/laptop-env.log"; then
+  check "no -conf: same answer as nsd (example.test MX over tcp)" expect_equal "MX answer" \
+    "$(ask dig tcp "$LAPTOP_ADDR" "$LAPTOP_PORT" example.test MX | section_of ANSWER)" \
+    "$(upstream dig example.test MX | section_of ANSWER)"
+  check_sigterm "no -conf: SIGTERM -> exit 0 within 5 s" "$NODE_PID" "$TMP/laptop-env.log"
+else
+  stop_pid "$NODE_PID"
+fi
+
+# --- laptop default with flags: -resolv-conf wins over the environment, -dns.port ---
+start_nodedns "$TMP/laptop-flag.log" NODEDNS_RESOLV_CONF="$TMP/resolv-dead.conf" -- \
+  -resolv-conf "$TMP/resolv.conf" -dns.port 5354
+if check "-resolv-conf FILE (over a dead env one) and -dns.port 5354: answers on $LAPTOP_ADDR:5354" \
+     expect_ready "$LAPTOP_ADDR" 5354 "$NODE_PID" "$TMP/laptop-flag.log"; then
+  check_sigterm "-dns.port 5354: SIGTERM -> exit 0 within 5 s" "$NODE_PID" "$TMP/laptop-flag.log"
+else
+  stop_pid "$NODE_PID"
+fi
+
+# --- upstream gone: cached answers stay, misses fail fast ---------------------
+stop_pid "$NSD_PID"
+if [ "$MAIN_READY" = 1 ] && kill -0 "$MAIN_PID" 2>/dev/null; then
+  check "nsd stopped: cached answer still served (kept.example.test)" \
+    expect_equal "kept.example.test A" "$(node dig udp kept.example.test A +short)" 192.0.2.30
+  check "nsd stopped: uncached name -> SERVFAIL within 5 s" expect_servfail_within_5s not-cached.example.test
+  check_sigterm "corefile daemon: SIGTERM -> exit 0 within 5 s" "$MAIN_PID" "$TMP/nodedns.log"
+elif [ "$MAIN_READY" = 1 ]; then
+  FAILED=$((FAILED + 1)); FAILED_NAMES+=("corefile daemon survives the whole run")
+  echo "FAIL corefile daemon survives the whole run (it exited; upstream-down and SIGTERM checks not run)"
+  tail -n 20 "$TMP/nodedns.log" | sed 's/^/      /'
+fi
+
+if [ "$FAILED" -gt 0 ]; then
+  for f in "$TMP"/nodedns.log "$TMP"/laptop-*.log; do
+    [ -s "$f" ] && { echo "--- last lines of $(basename "$f")"; tail -n 15 "$f"; }
+  done
+  echo "failed checks:"; printf '  %s\n' "${FAILED_NAMES[@]}"
+fi
+SUMMARY="$PASSED passed, $FAILED failed"
+[ -n "${SYSTEM_SUMMARY_FILE:-}" ] && echo "$SUMMARY" >"$SYSTEM_SUMMARY_FILE"
+echo "$SUMMARY"
+[ "$FAILED" = 0 ]
