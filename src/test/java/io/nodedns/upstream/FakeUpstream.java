@@ -37,7 +37,7 @@ import org.xbill.DNS.Type;
  * record ({@link #answerAddress()}, TTL 30) and anything else with an empty NOERROR, and has
  * switchable faults. Every counter and fault is thread-safe.
  */
-final class FakeUpstream implements AutoCloseable {
+public final class FakeUpstream implements AutoCloseable {
     private final InetAddress answerAddress;
     private final ServerSocket tcpServer;
     private final DatagramSocket udpSocket;
@@ -75,7 +75,7 @@ final class FakeUpstream implements AutoCloseable {
     }
 
     /** Starts a server answering A queries with {@code answer} (an IPv4 literal). */
-    static FakeUpstream start(String answer) throws IOException {
+    public static FakeUpstream start(String answer) throws IOException {
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         IOException last = null;
         for (int i = 0; i < 20; i++) {
@@ -91,33 +91,33 @@ final class FakeUpstream implements AutoCloseable {
         throw last;
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(tcpServer.getInetAddress(), tcpServer.getLocalPort());
     }
 
-    InetAddress answerAddress() {
+    public InetAddress answerAddress() {
         return answerAddress;
     }
 
     // ---- faults ----
 
     /** Delays every answer by {@code value}. */
-    void delay(Duration value) {
+    public void delay(Duration value) {
         delay = value;
     }
 
     /** Answers nothing at all while set. */
-    void dropAll(boolean value) {
+    public void dropAll(boolean value) {
         dropAll = value;
     }
 
     /** Answers UDP queries with TC=1 and no records. */
-    void truncateUdp(boolean value) {
+    public void truncateUdp(boolean value) {
         truncateUdp = value;
     }
 
     /** Sends each answer first under a wrong ID, then under the right one. */
-    void wrongIdFirst(boolean value) {
+    public void wrongIdFirst(boolean value) {
         wrongIdFirst = value;
     }
 
@@ -125,43 +125,43 @@ final class FakeUpstream implements AutoCloseable {
      * TCP: holds answers until {@code size} queries arrived on the connection (or 100ms passed
      * without another), then sends them newest first.
      */
-    void answerInReverseBatches(int size) {
+    public void answerInReverseBatches(int size) {
         reverseBatch = size;
     }
 
     /** The next {@code count} TCP connections that receive a query are closed without answering it. */
-    void closeNextTcpConnections(int count) {
+    public void closeNextTcpConnections(int count) {
         tcpConnectionsToClose.set(count);
     }
 
     // ---- observations ----
 
-    int udpQueries() {
+    public int udpQueries() {
         return udpQueries.get();
     }
 
-    int tcpQueries() {
+    public int tcpQueries() {
         return tcpQueries.get();
     }
 
-    int queries() {
+    public int queries() {
         return udpQueries.get() + tcpQueries.get();
     }
 
-    int tcpConnectionsAccepted() {
+    public int tcpConnectionsAccepted() {
         return tcpConnectionsAccepted.get();
     }
 
-    int tcpConnectionsOpen() {
+    public int tcpConnectionsOpen() {
         return tcpConnectionsOpen.get();
     }
 
     /** Most queries received and not yet answered (or dropped) at any one time. */
-    int maxInFlight() {
+    public int maxInFlight() {
         return maxInFlight.get();
     }
 
-    int responsesSent() {
+    public int responsesSent() {
         return responsesSent.get();
     }
 
