@@ -32,7 +32,11 @@ public final class AnswerTemplate {
         return kind;
     }
 
-    /** The response code (header RCODE; extended codes make the kind {@link ResponseKind#OTHER}). */
+    /**
+     * The full response code: the header's four bits plus the upper eight from the
+     * upstream's OPT (RFC 6891 §6.1.3). Above 15 it concerns our exchange with the
+     * upstream (BADVERS, BADCOOKIE), not the client's question.
+     */
     public int rcode() {
         return rcode;
     }
@@ -52,7 +56,8 @@ public final class AnswerTemplate {
 
     /**
      * Negative-caching TTL per RFC 2308 §5: the smaller of the authority SOA's TTL
-     * and its MINIMUM field; -1 when there is no SOA (then the denial is not cached).
+     * and its MINIMUM field, and of any answer-section TTL (a CNAME leading to the
+     * denial); -1 when there is no SOA (then the denial is not cached).
      */
     public long negativeTtl() {
         return negativeTtl;
@@ -69,6 +74,13 @@ public final class AnswerTemplate {
 
     int ttlOffset(int i) {
         return ttlOffsets[i];
+    }
+
+    /** The TTL stored at template offset {@code offset}, as RFC 2181 §8 reads it. */
+    long ttlAt(int offset) {
+        long raw = (message[offset] & 0xFFL) << 24 | (message[offset + 1] & 0xFF) << 16
+                | (message[offset + 2] & 0xFF) << 8 | (message[offset + 3] & 0xFF);
+        return ResponseScanner.ttlSeconds(raw);
     }
 
     byte[] bytes() {

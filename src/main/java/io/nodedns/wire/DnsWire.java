@@ -92,7 +92,7 @@ public final class DnsWire {
      */
     public static int skipName(ByteBuf msg, int offset, int end) {
         int p = offset;
-        int length = 0;
+        int length = 1; // the root label's zero byte
         while (p < end) {
             int len = msg.getUnsignedByte(p);
             if (len == 0) {

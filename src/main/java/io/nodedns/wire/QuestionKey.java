@@ -1,5 +1,6 @@
 package io.nodedns.wire;
 
+import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
@@ -12,8 +13,15 @@ import java.util.Arrays;
  * only for lookups (no allocation per query), and immutable <em>stored</em> keys
  * made by {@link #copy()}, which are the only ones ever put in a map. Equality and
  * hash depend only on content.
+ *
+ * <p>Query names are chosen by clients, so the hash is seeded per process and keys
+ * are {@link Comparable}: a flood of names built to collide cannot turn the
+ * cache's hash buckets into linear lists (ConcurrentHashMap orders colliding
+ * comparable keys in a tree).
  */
-public final class QuestionKey {
+public final class QuestionKey implements Comparable<QuestionKey> {
+    /** Per-process hash seed; fixed at class initialisation, never changed. */
+    private static final int SEED = new SecureRandom().nextInt();
     private final byte[] name;
     private int nameLength;
     private int qtype;
@@ -69,14 +77,13 @@ public final class QuestionKey {
         this.qclass = qclass;
         this.dnssecOk = dnssecOk;
         this.checkingDisabled = checkingDisabled;
-        int h = 1;
+        int h = SEED;
         for (int i = 0; i < nameLength; i++) {
-            h = 31 * h + name[i];
+            h = (h ^ name[i]) * 0x9E3779B1;
         }
-        h = 31 * h + qtype;
-        h = 31 * h + qclass;
-        h = 31 * h + (dnssecOk ? 1 : 0) + (checkingDisabled ? 2 : 0);
-        this.hash = h;
+        h = (h ^ (qtype << 16 | qclass)) * 0x9E3779B1;
+        h ^= (dnssecOk ? 1 : 0) | (checkingDisabled ? 2 : 0);
+        this.hash = h ^ (h >>> 16);
     }
 
     private void checkMutable() {
@@ -170,6 +177,28 @@ public final class QuestionKey {
         return hash == other.hash && qtype == other.qtype && qclass == other.qclass
                 && dnssecOk == other.dnssecOk && checkingDisabled == other.checkingDisabled
                 && Arrays.equals(name, 0, nameLength, other.name, 0, other.nameLength);
+    }
+
+    /** Orders by name bytes, then type, class and flags; consistent with {@link #equals}. */
+    @Override
+    public int compareTo(QuestionKey other) {
+        int c = Arrays.compare(name, 0, nameLength, other.name, 0, other.nameLength);
+        if (c != 0) {
+            return c;
+        }
+        c = Integer.compare(qtype, other.qtype);
+        if (c != 0) {
+            return c;
+        }
+        c = Integer.compare(qclass, other.qclass);
+        if (c != 0) {
+            return c;
+        }
+        return Integer.compare(flagBits(), other.flagBits());
+    }
+
+    private int flagBits() {
+        return (dnssecOk ? 1 : 0) | (checkingDisabled ? 2 : 0);
     }
 
     @Override

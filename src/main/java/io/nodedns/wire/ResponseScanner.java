@@ -11,6 +11,9 @@ import java.util.Arrays;
 public final class ResponseScanner {
     private ResponseScanner() {}
 
+    /** The smallest possible resource record: root owner (1) + type, class, TTL, RDLENGTH (10). */
+    private static final int MIN_RECORD_LENGTH = 11;
+
     /**
      * Scans {@code response} (its readable bytes; indices and reference count
      * untouched, the caller keeps ownership).
@@ -37,14 +40,17 @@ public final class ResponseScanner {
         int authority = DnsWire.count(response, base, DnsWire.OFFSET_NSCOUNT);
         int additional = DnsWire.count(response, base, DnsWire.OFFSET_ARCOUNT);
         int total = answers + authority + additional;
+        if ((long) total * MIN_RECORD_LENGTH > end - p) {
+            return null; // the counts promise more records than the bytes can hold
+        }
 
         int[] ttlOffsets = new int[total];
         int ttlCount = 0;
         long minTtl = Long.MAX_VALUE;
         long negativeTtl = -1;
         int optStart = -1;
+        int optLength = 0;
         int extendedRcode = 0;
-        int recordsBeforeOpt = 0;
         for (int i = 0; i < total; i++) {
             int recordStart = p;
             p = DnsWire.skipName(response, p, end);
@@ -60,49 +66,147 @@ public final class ResponseScanner {
             }
             boolean inAdditional = i >= answers + authority;
             if (type == DnsWire.TYPE_OPT && inAdditional) {
-                if (optStart >= 0) {
-                    return null; // two OPT records, RFC 6891 §6.1.1
+                if (optStart >= 0 || p != recordStart + 1) {
+                    return null; // two OPT records, or one not owned by the root (RFC 6891 §6.1.1)
                 }
                 optStart = recordStart - base;
+                optLength = rdata + rdlength - recordStart;
                 extendedRcode = response.getUnsignedByte(p + 4);
-            } else if (optStart < 0) {
-                ttlOffsets[ttlCount++] = p + 4 - base;
-                recordsBeforeOpt++;
+            } else {
+                // Offsets are those in the template, which lacks the OPT record.
+                ttlOffsets[ttlCount++] = p + 4 - base - (optStart >= 0 ? optLength : 0);
                 if (!inAdditional) {
                     minTtl = Math.min(minTtl, ttl);
                 }
                 if (type == DnsWire.TYPE_SOA && i >= answers && !inAdditional) {
-                    long soaMinimum = soaMinimum(response, rdata, rdlength, end);
+                    long soaMinimum = soaMinimum(response, rdata, rdlength);
                     if (soaMinimum >= 0) {
                         long candidate = Math.min(ttl, soaMinimum);
                         negativeTtl = negativeTtl < 0 ? candidate : Math.min(negativeTtl, candidate);
                     }
                 }
             }
-            // Records after OPT can only be TSIG or SIG(0) (RFC 8945 §5.1, RFC 2931 §3), which
-            // sign the upstream exchange and mean nothing to our clients: they are dropped.
             p = rdata + rdlength;
         }
-
-        int rcode = DnsWire.rcode(flags);
-        boolean truncated = (flags & DnsWire.FLAG_TC) != 0;
-        int length = (optStart >= 0 ? optStart : p - base);
-        byte[] message = new byte[length];
-        response.getBytes(base, message);
-        if (optStart >= 0) {
-            int keptAdditional = recordsBeforeOpt - answers - authority;
-            message[DnsWire.OFFSET_ARCOUNT] = (byte) (keptAdditional >>> 8);
-            message[DnsWire.OFFSET_ARCOUNT + 1] = (byte) keptAdditional;
+        if (negativeTtl >= 0) {
+            // A CNAME leading to the denial expires with it (RFC 2308 §5 caps by every TTL involved).
+            negativeTtl = Math.min(negativeTtl, minTtl);
         }
-        ResponseKind kind = classify(rcode, extendedRcode, answers);
+
+        byte[] message = optStart < 0 ? copy(response, base, p - base) : withoutOpt(response, base, p - base,
+                optStart, optLength);
+        if (message == null) {
+            return null;
+        }
+        int rcode = (extendedRcode << 4) | DnsWire.rcode(flags);
+        boolean truncated = (flags & DnsWire.FLAG_TC) != 0;
+        ResponseKind kind = classify(rcode, answers);
         return new AnswerTemplate(message, Arrays.copyOf(ttlOffsets, ttlCount), kind, rcode, truncated,
                 minTtl == Long.MAX_VALUE ? -1 : minTtl, negativeTtl);
     }
 
-    private static ResponseKind classify(int rcode, int extendedRcode, int answers) {
-        if (extendedRcode != 0) {
-            return ResponseKind.OTHER;
+    private static byte[] copy(ByteBuf response, int base, int length) {
+        byte[] message = new byte[length];
+        response.getBytes(base, message);
+        return message;
+    }
+
+    /**
+     * The message with its OPT record cut out and ARCOUNT lowered. The OPT may sit
+     * anywhere in the additional section (RFC 6891 §6.1.1); compression pointers in
+     * the records after it that point past it are moved back by its length.
+     * Returns null if a pointer points into the OPT record.
+     */
+    private static byte[] withoutOpt(ByteBuf response, int base, int length, int optStart, int optLength) {
+        int optEnd = optStart + optLength;
+        byte[] message = new byte[length - optLength];
+        response.getBytes(base, message, 0, optStart);
+        response.getBytes(base + optEnd, message, optStart, length - optEnd);
+        int arcount = ((message[DnsWire.OFFSET_ARCOUNT] & 0xFF) << 8 | (message[DnsWire.OFFSET_ARCOUNT + 1] & 0xFF)) - 1;
+        message[DnsWire.OFFSET_ARCOUNT] = (byte) (arcount >>> 8);
+        message[DnsWire.OFFSET_ARCOUNT + 1] = (byte) arcount;
+        int p = optStart;
+        while (p < message.length) {
+            p = shiftPointers(message, p, optStart, optLength);
+            if (p < 0) {
+                return null;
+            }
+            int type = (message[p] & 0xFF) << 8 | (message[p + 1] & 0xFF);
+            int rdlength = (message[p + 8] & 0xFF) << 8 | (message[p + 9] & 0xFF);
+            int rdata = p + 10;
+            if (!shiftRdataPointers(message, type, rdata, optStart, optLength)) {
+                return null;
+            }
+            p = rdata + rdlength;
         }
+        return message;
+    }
+
+    /**
+     * The RDATA names that RFC 1035 §3.3 (and RFC 2782 servers in practice) may
+     * compress: after a fixed prefix, one or two names. Other types carry no pointers
+     * (RFC 3597 §4).
+     */
+    private static boolean shiftRdataPointers(byte[] msg, int type, int rdata, int optStart, int optLength) {
+        int prefix;
+        int names;
+        switch (type) {
+            case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
+                prefix = 0;
+                names = 1;
+                break;
+            case 6: case 14: case 17: // SOA MINFO RP
+                prefix = 0;
+                names = 2;
+                break;
+            case 15: case 18: case 21: case 36: // MX AFSDB RT KX
+                prefix = 2;
+                names = 1;
+                break;
+            case 33: // SRV
+                prefix = 6;
+                names = 1;
+                break;
+            default:
+                return true;
+        }
+        int p = rdata + prefix;
+        for (int i = 0; i < names; i++) {
+            p = shiftPointers(msg, p, optStart, optLength);
+            if (p < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Walks the name at {@code p}, moving a pointer past the cut back; returns the offset after the name. */
+    private static int shiftPointers(byte[] msg, int p, int optStart, int optLength) {
+        while (p < msg.length) {
+            int len = msg[p] & 0xFF;
+            if (len == 0) {
+                return p + 1;
+            }
+            if ((len & 0xC0) == 0xC0) {
+                if (p + 1 >= msg.length) {
+                    return -1;
+                }
+                int target = (len & 0x3F) << 8 | (msg[p + 1] & 0xFF);
+                if (target >= optStart + optLength) {
+                    target -= optLength;
+                } else if (target >= optStart) {
+                    return -1;
+                }
+                msg[p] = (byte) (0xC0 | target >>> 8);
+                msg[p + 1] = (byte) target;
+                return p + 2;
+            }
+            p += len + 1;
+        }
+        return -1;
+    }
+
+    private static ResponseKind classify(int rcode, int answers) {
         switch (rcode) {
             case DnsWire.RCODE_NOERROR:
                 return answers > 0 ? ResponseKind.SUCCESS : ResponseKind.NODATA;
@@ -121,14 +225,14 @@ public final class ResponseScanner {
     }
 
     /** MINIMUM is the last 32-bit field of SOA RDATA after two names and four counters, RFC 1035 §3.3.13. */
-    private static long soaMinimum(ByteBuf msg, int rdata, int rdlength, int end) {
+    private static long soaMinimum(ByteBuf msg, int rdata, int rdlength) {
         int rdataEnd = rdata + rdlength;
         int p = DnsWire.skipName(msg, rdata, rdataEnd);
         if (p < 0) {
             return -1;
         }
         p = DnsWire.skipName(msg, p, rdataEnd);
-        if (p < 0 || p + 20 != rdataEnd || rdataEnd > end) {
+        if (p < 0 || p + 20 != rdataEnd) {
             return -1;
         }
         return ttlSeconds(msg.getUnsignedInt(p + 16));

@@ -49,10 +49,9 @@ public final class ResponseWriter {
         query.writeRawName(out, base + DnsWire.HEADER_LENGTH);
         long cap = Math.min(lifetimeSeconds, Integer.MAX_VALUE);
         for (int i = 0, n = answer.ttlCount(); i < n; i++) {
-            int at = base + answer.ttlOffset(i);
-            long ttl = ResponseScanner.ttlSeconds(out.getUnsignedInt(at));
-            long lowered = Math.max(0, Math.min(ttl, cap) - ageSeconds);
-            out.setInt(at, (int) lowered);
+            int offset = answer.ttlOffset(i);
+            long lowered = Math.max(0, Math.min(answer.ttlAt(offset), cap) - ageSeconds);
+            out.setInt(base + offset, (int) lowered);
         }
         if (query.edns()) {
             appendOpt(out, base, 0, query.dnssecOk());
