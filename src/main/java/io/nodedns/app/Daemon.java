@@ -91,8 +91,20 @@ public final class Daemon implements AutoCloseable {
             forwarders.add(forwarder);
             from = WireNames.toWire(f.from());
         }
-        return new BlockResolver(name, cache, from, forwarder == null ? null : forwarder::forward, counters, pending,
-                block.errors() ? errorLog : null, block.log());
+        byte[][] cacheZones = block.cache().map(c -> cacheZones(block, c)).orElse(null);
+        return new BlockResolver(name, cache, cacheZones, from, forwarder == null ? null : forwarder::forward,
+                counters, pending, block.errors() ? errorLog : null, block.log());
+    }
+
+    /**
+     * The zones of {@code cache [TTL] ZONES...} in wire form, or null when they
+     * cover every zone of the block (the usual case: no filtering per query).
+     */
+    static byte[][] cacheZones(ServerBlock block, CacheSettings cache) {
+        List<byte[]> zones = cache.zones().stream().map(WireNames::toWire).collect(Collectors.toList());
+        boolean coversBlock = block.keys().stream().allMatch(k -> zones.stream().anyMatch(
+                z -> io.nodedns.wire.QuestionKey.of(WireNames.toWire(k.zone()), 0, 0, false, false).isInZone(z)));
+        return coversBlock ? null : zones.toArray(new byte[0][]);
     }
 
     static CachePolicy policy(CacheSettings c) {

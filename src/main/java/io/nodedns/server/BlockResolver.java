@@ -29,6 +29,7 @@ public final class BlockResolver {
 
     private final String name;
     private final ResponseCache cache;
+    private final byte[][] cacheZones;
     private final byte[] forwardFrom;
     private final UpstreamClient upstream;
     private final QueryCounters counters;
@@ -40,15 +41,19 @@ public final class BlockResolver {
     /**
      * @param name the block's keys, for logs (e.g. {@code cluster.local.:53})
      * @param cache the block's cache, or null without a {@code cache} directive
+     * @param cacheZones wire names of the zones the cache is for ({@code cache [TTL] ZONES...}), or
+     *     null when it covers every name routed to this block
      * @param forwardFrom wire name of the forward directive's FROM zone, or null without {@code forward}
      * @param upstream where misses go, or null without {@code forward}
      * @param errorLog where failed queries are logged ({@code errors} directive), or null
      * @param logQueries log every query ({@code log} directive)
      */
-    public BlockResolver(String name, ResponseCache cache, byte[] forwardFrom, UpstreamClient upstream,
-                         QueryCounters counters, PendingQueries pending, ErrorLog errorLog, boolean logQueries) {
+    public BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
+                         UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
+                         boolean logQueries) {
         this.name = name;
         this.cache = cache;
+        this.cacheZones = cacheZones == null ? null : cacheZones.clone();
         this.forwardFrom = forwardFrom;
         this.upstream = upstream;
         this.counters = counters;
@@ -80,7 +85,7 @@ public final class BlockResolver {
      * Counts a hit when found; the caller counts nothing.
      */
     CachedAnswer lookup(QuestionKey key) {
-        if (cache == null) {
+        if (!cached(key)) {
             return null;
         }
         CachedAnswer hit = cache.get(key);
@@ -88,6 +93,22 @@ public final class BlockResolver {
             counters.cacheHits.increment();
         }
         return hit;
+    }
+
+    /** Whether answers for {@code key} belong in this block's cache. */
+    private boolean cached(QuestionKey key) {
+        if (cache == null) {
+            return false;
+        }
+        if (cacheZones == null) {
+            return true;
+        }
+        for (byte[] zone : cacheZones) {
+            if (key.isInZone(zone)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     long nowNanos() {
@@ -102,8 +123,9 @@ public final class BlockResolver {
     void resolve(ParsedQuery query, Responder responder, Object client, ByteBufAllocator alloc) {
         QuestionKey key = query.key();
         if (upstream == null || !key.isInZone(forwardFrom)) {
-            counters.refused.increment();
-            responder.error(query, client, DnsWire.RCODE_REFUSED);
+            // Nothing in this block serves the name: CoreDNS's plugin.NextOrFailure answers SERVFAIL.
+            counters.unserved.increment();
+            responder.error(query, client, DnsWire.RCODE_SERVFAIL);
             return;
         }
         counters.cacheMisses.increment();
@@ -137,10 +159,16 @@ public final class BlockResolver {
         try {
             UpstreamQuery.write(query, flight.key);
             upstream.forward(query, flight.firstOverTcp).whenComplete((response, failure) -> {
-                if (failure != null) {
-                    fail(flight, failure);
-                } else {
-                    complete(flight, response);
+                try {
+                    if (failure != null) {
+                        fail(flight, failure);
+                    } else {
+                        complete(flight, response);
+                    }
+                } catch (RuntimeException e) {
+                    // Never leave a flight in the map: every later query for the key would join it.
+                    LOG.log(Level.WARNING, "failed to complete " + flight.key, e);
+                    fail(flight, e);
                 }
             });
         } catch (RuntimeException e) {
@@ -163,7 +191,12 @@ public final class BlockResolver {
             fail(flight, new IllegalStateException("malformed upstream response"));
             return;
         }
-        CachedAnswer entry = cache != null
+        if (template.rcode() > DnsWire.RCODE_MASK) {
+            // BADVERS, BADCOOKIE...: about our exchange with the upstream, not the client's question.
+            fail(flight, new IllegalStateException("upstream answered extended RCODE " + template.rcode()));
+            return;
+        }
+        CachedAnswer entry = cached(flight.key)
                 ? cache.put(flight.key, template)
                 : new CachedAnswer(template, Long.MAX_VALUE, 0);
         for (Waiter w : flight.finish(inflight)) {
@@ -241,10 +274,16 @@ public final class BlockResolver {
             return true;
         }
 
-        /** Leaves the in-flight map and returns the waiters; no one can join afterwards. */
+        /**
+         * Leaves the in-flight map and returns the waiters, once: no one can join
+         * afterwards, and a second call returns nobody.
+         */
         List<Waiter> finish(ConcurrentHashMap<QuestionKey, Flight> inflight) {
             inflight.remove(key, this);
             synchronized (this) {
+                if (finished) {
+                    return List.of();
+                }
                 finished = true;
                 return waiters;
             }

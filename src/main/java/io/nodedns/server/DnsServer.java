@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -44,7 +45,8 @@ public final class DnsServer {
      *
      * @param maxUdpSize largest UDP answer we send, and our advertised EDNS size
      * @param maxTcpConnections open TCP client connections over all listeners
-     * @param tcpIdleTimeout a TCP connection with nothing pending is closed after this
+     * @param tcpIdleTimeout a TCP connection with nothing pending and no complete query or answer for
+     *     this long is closed
      * @param maxTcpQuery a TCP frame announcing more bytes than this closes the connection
      */
     public record Limits(int maxUdpSize, int maxTcpConnections, Duration tcpIdleTimeout, int maxTcpQuery) {
@@ -62,6 +64,8 @@ public final class DnsServer {
     private final ChannelGroup tcpListeners = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final ChannelGroup tcpConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger openTcpConnections = new AtomicInteger();
+    /** Set when stop() begins; TCP connections then never resume reading. */
+    private volatile boolean draining;
     private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
 
     public DnsServer(NettyTransport transport, List<Listener> listeners, Limits limits, QueryCounters counters,
@@ -80,14 +84,36 @@ public final class DnsServer {
     public void start() throws IOException {
         try {
             for (Listener listener : listeners) {
-                QueryProcessor processor = new QueryProcessor(listener.router(), counters);
-                InetSocketAddress bound = bindUdp(listener.address(), processor);
-                bindTcp(bound, processor);
-                boundAddresses.add(bound);
+                boundAddresses.add(bind(listener));
             }
         } catch (IOException | RuntimeException e) {
             closeAll();
             throw e;
+        }
+    }
+
+    /**
+     * Binds one listener's UDP channels, then TCP on the same port. With port 0 the
+     * kernel picks the UDP port, which may be taken for TCP: then it tries again.
+     */
+    private InetSocketAddress bind(Listener listener) throws IOException {
+        QueryProcessor processor = new QueryProcessor(listener.router(), counters);
+        int tries = listener.address().getPort() == 0 ? 5 : 1;
+        for (int attempt = 1; ; attempt++) {
+            List<Channel> udp = new ArrayList<>();
+            InetSocketAddress bound = bindUdp(listener.address(), processor, udp);
+            try {
+                bindTcp(bound, processor);
+                return bound;
+            } catch (IOException e) {
+                for (Channel ch : udp) {
+                    ch.close().awaitUninterruptibly();
+                    udpChannels.remove(ch);
+                }
+                if (attempt >= tries) {
+                    throw e;
+                }
+            }
         }
     }
 
@@ -100,7 +126,8 @@ public final class DnsServer {
         return openTcpConnections.get();
     }
 
-    private InetSocketAddress bindUdp(InetSocketAddress address, QueryProcessor processor) throws IOException {
+    private InetSocketAddress bindUdp(InetSocketAddress address, QueryProcessor processor, List<Channel> bound)
+            throws IOException {
         Bootstrap bootstrap = new Bootstrap()
                 .group(transport.group())
                 .channel(transport.datagramChannelClass())
@@ -109,7 +136,7 @@ public final class DnsServer {
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
-                        ch.pipeline().addLast(new UdpQueryHandler(processor, limits.maxUdpSize()));
+                        ch.pipeline().addLast(new UdpQueryHandler(processor, limits.maxUdpSize(), () -> draining));
                     }
                 });
         int channels = 1;
@@ -122,13 +149,14 @@ public final class DnsServer {
         } else {
             bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM));
         }
-        InetSocketAddress bound = address;
+        InetSocketAddress local = address;
         for (int i = 0; i < channels; i++) {
-            Channel ch = bind(bootstrap.bind(bound), "udp", bound);
+            Channel ch = bind(bootstrap.bind(local), "udp", local);
             udpChannels.add(ch);
-            bound = (InetSocketAddress) ch.localAddress();
+            bound.add(ch);
+            local = (InetSocketAddress) ch.localAddress();
         }
-        return bound;
+        return local;
     }
 
     private void bindTcp(InetSocketAddress address, QueryProcessor processor) throws IOException {
@@ -139,6 +167,9 @@ public final class DnsServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // A client that does not read its answers makes the channel unwritable past 64 KiB
+                // queued, and the handler stops reading its queries until it catches up.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(16 * 1024, 64 * 1024))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -151,10 +182,12 @@ public final class DnsServer {
                         ch.closeFuture().addListener(f -> openTcpConnections.decrementAndGet());
                         tcpConnections.add(ch);
                         long idle = limits.tcpIdleTimeout().toMillis();
+                        // The idle timer sits behind the frame decoder, so only whole queries (and
+                        // answers) count as activity: a client trickling bytes is closed on time.
                         ch.pipeline().addLast(
-                                new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS),
                                 new LengthFieldBasedFrameDecoder(2 + limits.maxTcpQuery(), 0, 2, 0, 2, true),
-                                new TcpQueryHandler(processor));
+                                new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS),
+                                new TcpQueryHandler(processor, () -> draining));
                     }
                 });
         tcpListeners.add(bind(bootstrap.bind(address), "tcp", address));
@@ -176,6 +209,7 @@ public final class DnsServer {
      * closes all channels.
      */
     public void stop(Duration drain) throws InterruptedException {
+        draining = true;
         tcpListeners.close().awaitUninterruptibly();
         for (Channel ch : udpChannels) {
             ch.config().setAutoRead(false);

@@ -1,36 +1,44 @@
 package io.nodedns.server;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Counts client queries waiting for an upstream answer, so that shutdown can
  * answer what it already read before closing (the server's drain step).
+ * Counting is lock-free; only a waiting {@link #awaitIdle} takes the monitor.
  */
 public final class PendingQueries {
-    private int pending;
+    private final AtomicInteger pending = new AtomicInteger();
 
-    public synchronized void add() {
-        pending++;
+    public void add() {
+        pending.incrementAndGet();
     }
 
-    public synchronized void done() {
-        if (--pending == 0) {
-            notifyAll();
+    public void done() {
+        if (pending.decrementAndGet() == 0) {
+            synchronized (this) {
+                notifyAll();
+            }
         }
     }
 
-    public synchronized int count() {
-        return pending;
+    public int count() {
+        return pending.get();
     }
 
     /** Waits until nothing is pending or {@code timeoutMillis} passed; returns what is still pending. */
-    public synchronized int awaitIdle(long timeoutMillis) throws InterruptedException {
+    public int awaitIdle(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (pending > 0) {
-            long leftMillis = (deadline - System.nanoTime()) / 1_000_000L;
-            if (leftMillis <= 0) {
-                break;
+        synchronized (this) {
+            while (pending.get() > 0) {
+                long leftMillis = (deadline - System.nanoTime()) / 1_000_000L;
+                if (leftMillis <= 0) {
+                    break;
+                }
+                // Bounded wait: a done() between the check and the wait would otherwise be missed.
+                wait(Math.min(leftMillis, 50));
             }
-            wait(leftMillis);
         }
-        return pending;
+        return pending.get();
     }
 }

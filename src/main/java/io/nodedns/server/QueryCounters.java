@@ -16,9 +16,14 @@ public final class QueryCounters {
     public final LongAdder formerr = new LongAdder();
     public final LongAdder notimp = new LongAdder();
     public final LongAdder badvers = new LongAdder();
-    /** Names no server block (or forward FROM) covers, and max_concurrent rejections. */
+    /** Names no server block covers, and max_concurrent rejections. */
     public final LongAdder refused = new LongAdder();
-    /** SERVFAIL sent because no upstream answered in time (not SERVFAILs relayed from upstream). */
+    /** Names a block covers but cannot forward (no forward, or outside its FROM): SERVFAIL. */
+    public final LongAdder unserved = new LongAdder();
+    /**
+     * SERVFAIL sent because no upstream gave a usable answer in time (not SERVFAILs
+     * relayed from upstream): timeouts, malformed answers, extended RCODEs.
+     */
     public final LongAdder upstreamFailures = new LongAdder();
     /** Upstream responses that could not be parsed. */
     public final LongAdder upstreamMalformed = new LongAdder();

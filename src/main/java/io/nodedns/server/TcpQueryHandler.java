@@ -21,19 +21,21 @@ import java.util.logging.Logger;
  * complete, possibly out of order (RFC 7766 §6.2.1.1). The connection stays open
  * until the client closes it, stays idle too long with nothing pending, sends a
  * frame that is not a query, or half-closes and has had every pending query
- * answered (RFC 7766 §6.2.3). Reading pauses while too many queries are pending.
+ * answered (RFC 7766 §6.2.3). Reading pauses while too many queries are pending,
+ * while the client is not reading its answers (the channel is not writable), and
+ * for good once the server is draining.
  *
  * <p>State is confined to the connection's event loop; answers computed on other
  * threads are handed to it.
  */
 final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
     private static final Logger LOG = Logger.getLogger(TcpQueryHandler.class.getName());
-    /** Pending queries at which reading pauses, and below which it resumes. */
+    /** Pending queries at which reading pauses. */
     static final int PAUSE_AT = 128;
-    static final int RESUME_BELOW = 64;
     private static final int MAX_TCP_MESSAGE = 65535;
 
     private final QueryProcessor processor;
+    private final java.util.function.BooleanSupplier draining;
     private final ParsedQuery scratch = new ParsedQuery();
     private ChannelHandlerContext ctx;
     private int pending;
@@ -41,8 +43,10 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     private boolean reading;
     private boolean needsFlush;
 
-    TcpQueryHandler(QueryProcessor processor) {
+    /** @param draining true once the server stops taking queries; reading then never resumes */
+    TcpQueryHandler(QueryProcessor processor, java.util.function.BooleanSupplier draining) {
         this.processor = processor;
+        this.draining = draining;
     }
 
     @Override
@@ -54,6 +58,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        if (draining.getAsBoolean()) {
+            // Read after stop began (autoRead off still allows one pending read): not taken.
+            frame.release();
+            return;
+        }
         reading = true;
         pending++;
         boolean keep;
@@ -68,8 +77,20 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             ctx.close();
             return;
         }
-        if (pending >= PAUSE_AT && ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(false);
+        updateReading();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Reads only while it can keep up: few pending queries, a client that reads its answers, not draining. */
+    private void updateReading() {
+        boolean read = !inputClosed && pending < PAUSE_AT && ctx.channel().isWritable() && !draining.getAsBoolean();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
         }
     }
 
@@ -92,6 +113,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
                     query, MAX_TCP_MESSAGE);
         } catch (RuntimeException e) {
             out.release();
+            answered();
             throw e;
         }
         send(out);
@@ -113,9 +135,9 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     /** Takes ownership of {@code out}, whose first two bytes are the length prefix to fill in. */
     private void send(ByteBuf out) {
         out.setShort(out.readerIndex(), out.readableBytes() - 2);
-        pending--;
         if (!ctx.channel().isActive()) {
             out.release();
+            answered();
             return;
         }
         ctx.write(out, ctx.voidPromise());
@@ -123,10 +145,16 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         if (!reading) {
             flushIfNeeded();
         }
-        if (pending < RESUME_BELOW && !inputClosed && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        answered();
+    }
+
+    /** One pending query got its answer (or lost its connection). */
+    private void answered() {
+        pending--;
+        if (ctx.channel().isActive()) {
+            updateReading();
+            closeIfDone();
         }
-        closeIfDone();
     }
 
     private void flushIfNeeded() {

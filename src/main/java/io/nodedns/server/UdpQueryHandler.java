@@ -24,15 +24,21 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
 
     private final QueryProcessor processor;
     private final int maxUdpSize;
+    private final java.util.function.BooleanSupplier draining;
     private final ParsedQuery scratch = new ParsedQuery();
     private Channel channel;
     private boolean reading;
     private boolean needsFlush;
 
-    /** @param maxUdpSize the most this server sends over UDP (RFC 6891 §6.2.5), at least 512 */
-    UdpQueryHandler(QueryProcessor processor, int maxUdpSize) {
+    /**
+     * @param maxUdpSize the most this server sends over UDP (RFC 6891 §6.2.5), at least 512
+     * @param draining true once the server stops taking queries: datagrams read after that are
+     *     dropped (the client's retry goes to whoever serves next)
+     */
+    UdpQueryHandler(QueryProcessor processor, int maxUdpSize, java.util.function.BooleanSupplier draining) {
         this.processor = processor;
         this.maxUdpSize = maxUdpSize;
+        this.draining = draining;
     }
 
     @Override
@@ -48,6 +54,10 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             return;
         }
         DatagramPacket packet = (DatagramPacket) msg;
+        if (draining.getAsBoolean()) {
+            packet.release();
+            return;
+        }
         reading = true;
         try {
             processor.process(packet.content(), scratch, this, packet.sender(), false, ctx.alloc());
@@ -112,7 +122,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A failed send (e.g. ICMP-triggered ECONNREFUSED) must not close the listener.
-        LOG.log(Level.FINE, "UDP channel error on " + ctx.channel().localAddress(), cause);
+        // Nothing here closes the listener. A failed send (an ICMP-triggered ECONNREFUSED from a
+        // client that went away) is routine; anything else is a bug worth a line in the log.
+        if (cause instanceof java.io.IOException) {
+            LOG.log(Level.FINE, "UDP send failed on " + ctx.channel().localAddress(), cause);
+        } else {
+            LOG.log(Level.WARNING, "UDP listener " + ctx.channel().localAddress() + " failed on a query", cause);
+        }
     }
 }

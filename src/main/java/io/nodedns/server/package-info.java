@@ -8,7 +8,8 @@
  *     -> BlockResolver                 one per server block
  *          hit:  cache -> ResponseWriter, on the event loop, flushed once per read batch
  *          miss: one upstream query per cache key (coalesced), answer cached, sent to every waiter
- *          no block / no forward for the name: REFUSED; upstream failed: SERVFAIL;
+ *          no block for the name: REFUSED; a block without forward for it: SERVFAIL
+ *          (CoreDNS NextOrFailure); upstream failed or answered an extended RCODE: SERVFAIL;
  *          forward max_concurrent exceeded: REFUSED
  * </pre>
  *
@@ -18,11 +19,13 @@
  *       datagrams of up to 2048 bytes; answers over 512 bytes (no EDNS) or over min(client size, 1232)
  *       go out as TC=1 with the question only (RFC 6891 §7).</li>
  *   <li>TCP (RFC 7766): 2-byte framing, pipelined queries answered as they complete, half-close
- *       answered then closed, idle connections closed after 10 s, at most 4096 connections, a frame
- *       announcing more than 4096 bytes or not holding a query closes that connection only; reading
- *       pauses while 128 queries of one connection are pending.</li>
- *   <li>Stop: TCP listeners close, all sockets stop reading, queries already read are answered (up to
- *       the drain timeout), then everything closes.</li>
+ *       answered then closed, a connection with no complete query or answer for 10 s closed (the idle
+ *       timer sits behind the frame decoder, so trickled bytes do not count), at most 4096
+ *       connections, a frame announcing more than 4096 bytes or not holding a query closes that
+ *       connection only; reading pauses while 128 queries of one connection are pending or while
+ *       more than 64 KiB of its answers wait to be written.</li>
+ *   <li>Stop: TCP listeners close, all sockets stop reading (anything read afterwards is dropped),
+ *       queries already read are answered (up to the drain timeout), then everything closes.</li>
  * </ul>
  *
  * <h2>Counters</h2>

@@ -49,7 +49,11 @@ class DaemonTest {
 
     /** Starts a daemon serving {@code example.} on 127.0.0.1, an ephemeral port, with the given forward. */
     private void start(String forward) throws Exception {
-        String corefile = "example.:0 {\n  bind 127.0.0.1\n  cache\n  " + forward + "\n}\n";
+        startWith("cache", forward);
+    }
+
+    private void startWith(String cache, String forward) throws Exception {
+        String corefile = "example.:0 {\n  bind 127.0.0.1\n  " + cache + "\n  " + forward + "\n}\n";
         transport = NettyTransport.create(2, true);
         daemon = Daemon.start(CorefileParser.parse("test", corefile, 53), transport);
         dns = daemon.listeners().get(0);
@@ -195,6 +199,18 @@ class DaemonTest {
         start("forward . " + hostPort(kubeDns));
         assertEquals(Rcode.REFUSED, ask("kubernetes.io.", false).getRcode());
         assertEquals(0, kubeDns.queries());
+    }
+
+    @Test
+    void cacheZonesLimitWhatIsCached() throws Exception {
+        FakeUpstream kubeDns = upstream("127.0.0.11");
+        startWith("cache 30 svc.example", "forward . " + hostPort(kubeDns));
+        ask("a.svc.example.", false);
+        ask("a.svc.example.", false);
+        assertEquals(1, kubeDns.queries(), "inside the cache's zone: cached");
+        ask("other.example.", false);
+        ask("other.example.", false);
+        assertEquals(3, kubeDns.queries(), "outside it: forwarded every time");
     }
 
     @Test

@@ -90,9 +90,9 @@ class DnsServerTest {
         cache = new ResponseCache(new CachePolicy(1000, 3600, 5, 1000, 1800, 5, 5), nanos::get);
         counters = new QueryCounters();
         pending = new PendingQueries();
-        BlockResolver block = new BlockResolver("example.:0", cache, WireNames.toWire("example."), upstream,
+        BlockResolver block = new BlockResolver("example.:0", cache, null, WireNames.toWire("example."), upstream,
                 counters, pending, null, false);
-        BlockResolver noForward = new BlockResolver("local.:0", null, null, null, counters, pending, null, false);
+        BlockResolver noForward = new BlockResolver("local.:0", null, null, null, null, counters, pending, null, false);
         ZoneRouter router = ZoneRouter.of(List.of(
                 new ZoneRouter.Route(WireNames.toWire("example."), block),
                 new ZoneRouter.Route(WireNames.toWire("local."), noForward)));
@@ -189,12 +189,108 @@ class DnsServerTest {
     }
 
     @Test
-    void namesNoBlockServesAreRefused() throws Exception {
+    void namesNoBlockServesAreRefusedAndNamesNothingForwardsAreServfail() throws Exception {
         assertEquals(Rcode.REFUSED, Clients.udp(address, Clients.query("example.org.", Type.A, 1)).getRcode());
-        assertEquals(Rcode.REFUSED, Clients.udp(address, Clients.query("host.local.", Type.A, 2)).getRcode(),
-                "a block without forward has nowhere to send the query");
+        assertEquals(Rcode.SERVFAIL, Clients.udp(address, Clients.query("host.local.", Type.A, 2)).getRcode(),
+                "a block without forward has nowhere to send the query (CoreDNS: no next plugin)");
         assertEquals(0, upstream.calls.get());
-        assertEquals(2, counters.refused.sum());
+        assertEquals(1, counters.refused.sum());
+        assertEquals(1, counters.unserved.sum());
+    }
+
+    @Test
+    void upstreamExtendedRcodeIsServfailNotPassedOn() throws Exception {
+        upstream.answerWith(q -> {
+            Message r = ScriptedUpstream.responseTo(q);
+            r.addRecord(new org.xbill.DNS.OPTRecord(1232, 1, 0), Section.ADDITIONAL); // BADVERS
+            return r;
+        });
+        assertEquals(Rcode.SERVFAIL, Clients.udp(address, Clients.ednsQuery("x.example.", Type.A, 3, 1232)).getRcode());
+        assertEquals(1, counters.upstreamFailures.sum());
+    }
+
+    @Test
+    void clientThatDoesNotReadItsAnswersIsNotBufferedWithoutBound() throws Exception {
+        Clients.udp(address, Clients.query("hot.example.", Type.A, 1)); // cached from now on
+        byte[] query = Clients.query("hot.example.", Type.A, 2).toWire();
+        byte[] burst = new byte[(query.length + 2) * 1000];
+        for (int i = 0; i < 1000; i++) {
+            burst[i * (query.length + 2)] = (byte) (query.length >>> 8);
+            burst[i * (query.length + 2) + 1] = (byte) query.length;
+            System.arraycopy(query, 0, burst, i * (query.length + 2) + 2, query.length);
+        }
+        try (Socket s = Clients.tcpConnect(address)) {
+            s.setReceiveBufferSize(64 * 1024);
+            Thread writer = new Thread(() -> {
+                try {
+                    // 400k queries, about 20 MB; their answers about 28 MB.
+                    for (int i = 0; i < 400; i++) {
+                        s.getOutputStream().write(burst);
+                    }
+                } catch (IOException closed) {
+                    // the socket is closed below
+                }
+            });
+            writer.start();
+            writer.join(3000);
+            assertTrue(writer.isAlive(), "the server stopped reading a client that does not read");
+            s.close();
+            writer.join(3000);
+        }
+    }
+
+    @Test
+    void clientTricklingBytesIsClosedAfterTheIdleTimeout() throws Exception {
+        stop();
+        start(new DnsServer.Limits(1232, 10, Duration.ofMillis(300), 4096));
+        try (Socket s = Clients.tcpConnect(address)) {
+            s.setSoTimeout(100);
+            long started = System.nanoTime();
+            boolean closed = false;
+            byte[] query = Clients.query("slow.example.", Type.A, 1).toWire();
+            for (int i = 0; i < 30 && !closed; i++) {
+                try {
+                    s.getOutputStream().write(i == 0 ? new byte[] {0, (byte) query.length} : new byte[] {query[i]});
+                    closed = s.getInputStream().read() < 0;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // no answer yet: keep trickling
+                } catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            assertTrue(closed, "a frame that never completes does not keep the connection open");
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2));
+        }
+    }
+
+    @Test
+    void drainingConnectionsDoNotResumeReading() throws Exception {
+        CompletableFuture<Void> release = upstream.hold();
+        try (Socket a = Clients.tcpConnect(address); Socket b = Clients.tcpConnect(address)) {
+            Clients.writeFrame(a.getOutputStream(), Clients.query("a.example.", Type.A, 61).toWire());
+            Clients.writeFrame(b.getOutputStream(), Clients.query("b.example.", Type.A, 62).toWire());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (pending.count() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            Thread stopper = new Thread(() -> {
+                try {
+                    server.stop(Duration.ofSeconds(5));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            stopper.start();
+            Thread.sleep(100);
+            Clients.writeFrame(b.getOutputStream(), Clients.query("c.example.", Type.A, 63).toWire());
+            release.complete(null);
+            DataInputStream in = new DataInputStream(b.getInputStream());
+            assertEquals(62, new Message(Clients.readFrame(in)).getHeader().getID());
+            assertNull(Clients.readFrame(in), "the query sent after stop began was never read");
+            assertEquals(61, new Message(Clients.readFrame(new DataInputStream(a.getInputStream())))
+                    .getHeader().getID());
+            stopper.join(5000);
+        }
     }
 
     @Test

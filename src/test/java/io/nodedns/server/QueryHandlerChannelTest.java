@@ -60,7 +60,7 @@ class QueryHandlerChannelTest {
         upstream = new ScriptedUpstream(DnsServerTest::answer);
         counters = new QueryCounters();
         ResponseCache cache = new ResponseCache(CachePolicy.coreDnsDefaults(), nanos::get);
-        BlockResolver block = new BlockResolver(".:53", cache, WireNames.toWire("."), upstream, counters,
+        BlockResolver block = new BlockResolver(".:53", cache, null, WireNames.toWire("."), upstream, counters,
                 new PendingQueries(), null, false);
         processor = new QueryProcessor(ZoneRouter.of(List.of(new ZoneRouter.Route(WireNames.toWire("."), block))),
                 counters);
@@ -90,7 +90,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void udpAnswersGlibcQueryThenServesItFromCache() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232));
+        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
         List<Message> first = udp(ch, hex(GLIBC_A));
         assertEquals(1, first.size());
         Message m = first.get(0);
@@ -109,7 +109,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void udpAnswersDigQueryWithOurOptAndWithoutItsCookie() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232));
+        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
         Message m = udp(ch, hex(DIG_AAAA_COOKIE)).get(0);
         assertEquals(0xbeef, m.getHeader().getID());
         assertNotNull(m.getOPT());
@@ -121,7 +121,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void udpAnswersBadversAndDropsGarbage() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232));
+        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
         Message bad = udp(ch, hex(DIG_EDNS1)).get(0);
         assertEquals(Rcode.BADVERS, bad.getRcode());
         assertEquals(0, bad.getOPT().getVersion());
@@ -136,7 +136,7 @@ class QueryHandlerChannelTest {
 
     private EmbeddedChannel tcpChannel() {
         return new EmbeddedChannel(new LengthFieldBasedFrameDecoder(2 + 4096, 0, 2, 0, 2, true),
-                new TcpQueryHandler(processor));
+                new TcpQueryHandler(processor, () -> false));
     }
 
     private static List<Message> tcpAnswers(EmbeddedChannel ch) throws Exception {
