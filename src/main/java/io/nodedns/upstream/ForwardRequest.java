@@ -11,7 +11,7 @@ import java.util.logging.Logger;
 
 /**
  * One {@link Forwarder#forward} in progress: tries the upstreams in policy order, each at most
- * once (plus one retry on a fresh connection if its connection closed under the query, and a
+ * once (plus up to two retries on another connection if its connection closed under the query, and a
  * retry over TCP after a truncated UDP answer), each attempt bounded by the try timeout and all
  * of it by the deadline. Completes {@link #result} exactly once.
  *
@@ -36,7 +36,13 @@ final class ForwardRequest implements AttemptListener {
     private List<UpstreamProxy> order;
     private int nextUpstream;
     private UpstreamProxy upstream;
-    private boolean retriedUpstream;
+    /**
+     * Retries on the same upstream after its connection closed under the query. Two, because
+     * a loop holds up to two connections to an upstream and both may have died together (seen
+     * under load as ENOTCONN on write); the second retry then gets a fresh connection.
+     */
+    private static final int MAX_CLOSED_RETRIES = 2;
+    private int closedRetries;
     private Attempt attempt;
     private long deadlineNanos;
     private ScheduledFuture<?> deadlineTimer;
@@ -97,7 +103,7 @@ final class ForwardRequest implements AttemptListener {
             return;
         }
         upstream = order.get(nextUpstream++);
-        retriedUpstream = false;
+        closedRetries = 0;
         send(startWithTcp);
     }
 
@@ -145,8 +151,8 @@ final class ForwardRequest implements AttemptListener {
         }
         attempt = null;
         noteFailure(finished, detail);
-        if (kind == AttemptFailure.CLOSED && !retriedUpstream && !forwarder.isClosed()) {
-            retriedUpstream = true;
+        if (kind == AttemptFailure.CLOSED && closedRetries < MAX_CLOSED_RETRIES && !forwarder.isClosed()) {
+            closedRetries++;
             send(finished.tcp);
             return;
         }
