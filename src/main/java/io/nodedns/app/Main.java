@@ -24,6 +24,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // Netty samples one buffer in 128 for leak tracking by default, capturing a stack trace
+        // each time: measurable on every cached answer (benchmarks/RESULTS.md). Tests run paranoid;
+        // operators can still ask for it with -Dio.netty.leakDetection.level=simple.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         configureLogging();
         System.exit(run(args));
     }
