@@ -108,36 +108,40 @@ public final class ParsedQuery {
         return QueryVerdict.ANSWER;
     }
 
-    /** Question at offset 12: an uncompressed name (a pointer here could only point into the header). */
+    /**
+     * Question at offset 12: an uncompressed name (a pointer here could only point
+     * into the header). The bytes that can hold the name are copied into
+     * {@link #rawName} with one bulk read and parsed there: per-byte ByteBuf reads
+     * each pay a bounds and reference-count check.
+     */
     private boolean parseQuestion(ByteBuf msg, int base, int end) {
-        key.reset();
-        int p = base + DnsWire.HEADER_LENGTH;
+        int start = base + DnsWire.HEADER_LENGTH;
+        int available = Math.min(end - start, DnsWire.MAX_NAME_LENGTH);
+        if (available <= 0) {
+            return false;
+        }
+        msg.getBytes(start, rawName, 0, available);
+        int n = 0;
         while (true) {
-            if (p >= end) {
-                return false;
+            if (n >= available) {
+                return false; // runs past the message, or past 255 bytes
             }
-            int len = msg.getUnsignedByte(p);
-            if (len > DnsWire.MAX_LABEL_LENGTH || p + len + 1 > end
-                    || key.nameLength() + len + 1 > DnsWire.MAX_NAME_LENGTH) {
-                return false;
-            }
-            rawName[key.nameLength()] = (byte) len;
-            key.appendNameByte((byte) len);
+            int len = rawName[n] & 0xFF;
             if (len == 0) {
-                p++;
+                n++;
                 break;
             }
-            for (int i = 1; i <= len; i++) {
-                byte b = msg.getByte(p + i);
-                rawName[key.nameLength()] = b;
-                key.appendNameByte(b);
+            if (len > DnsWire.MAX_LABEL_LENGTH) {
+                return false; // a pointer or a reserved label type
             }
-            p += len + 1;
+            n += len + 1;
         }
+        int p = start + n;
         if (p + 4 > end) {
             return false;
         }
-        nameLength = p - base - DnsWire.HEADER_LENGTH;
+        key.setName(rawName, n);
+        nameLength = n;
         qtype = msg.getUnsignedShort(p);
         qclass = msg.getUnsignedShort(p + 2);
         questionEnd = p + 4 - base;

@@ -54,22 +54,18 @@ public final class QuestionKey implements Comparable<QuestionKey> {
      */
     public static QuestionKey of(byte[] wireName, int qtype, int qclass, boolean dnssecOk, boolean checkingDisabled) {
         QuestionKey key = scratch();
-        key.reset();
-        for (byte b : wireName) {
-            key.appendNameByte(b);
-        }
+        key.setName(wireName, wireName.length);
         key.finish(qtype, qclass, dnssecOk, checkingDisabled);
         return key.copy();
     }
 
-    void reset() {
+    /** Takes the first {@code length} bytes of {@code wireName}, lower-casing ASCII letters. */
+    void setName(byte[] wireName, int length) {
         checkMutable();
-        nameLength = 0;
-    }
-
-    /** Appends one byte of the wire name, lower-casing ASCII letters. */
-    void appendNameByte(byte b) {
-        name[nameLength++] = DnsWire.toLowerAscii(b);
+        for (int i = 0; i < length; i++) {
+            name[i] = DnsWire.toLowerAscii(wireName[i]);
+        }
+        nameLength = length;
     }
 
     void finish(int qtype, int qclass, boolean dnssecOk, boolean checkingDisabled) {
