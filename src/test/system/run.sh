@@ -494,6 +494,32 @@ else
   stop_pid "$NODE_PID"
 fi
 
+# --- a stop that is waiting on a silent upstream: a second SIGTERM ends it at once ---
+expect_second_sigterm_exits_now() { # a query in flight to an upstream that never answers keeps the drain busy
+  local silent_pid nd_pid t0 rc ms
+  python3 -c '
+import socket, time
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.2.3", 5300))
+time.sleep(20)' >/dev/null 2>&1 </dev/null &
+  silent_pid=$!
+  STARTED+=("$silent_pid")
+  printf '.:5355 {\n    bind 127.0.2.2\n    forward . 127.0.2.3:5300\n}\n' >"$TMP/silent.Corefile"
+  start_bg "$TMP/silent.log" java -jar "$JAR" -conf "$TMP/silent.Corefile"
+  nd_pid=$BG_PID
+  for _ in $(seq 1 100); do grep -q started "$TMP/silent.log" 2>/dev/null && break; sleep 0.1; done
+  dig @127.0.2.2 -p 5355 +time=6 +tries=1 waiting.example A >/dev/null 2>&1 &
+  sleep 0.5
+  kill -TERM "$nd_pid"; sleep 0.5
+  t0=$(date +%s%N); kill -TERM "$nd_pid"
+  for _ in $(seq 1 30); do kill -0 "$nd_pid" 2>/dev/null || break; sleep 0.1; done
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  wait "$nd_pid" 2>/dev/null; rc=$?
+  forget_pid "$nd_pid"; stop_pid "$silent_pid" >/dev/null; wait 2>/dev/null
+  if [ "$rc" = 1 ] && [ "$ms" -lt 2000 ] && grep -q "second SIGTERM" "$TMP/silent.log"; then return 0; fi
+  echo "exit $rc after ${ms} ms (want 1, under 2000 ms)"; tail -n 5 "$TMP/silent.log"; return 1
+}
+check "draining on a silent upstream: second SIGTERM -> exit 1 at once" expect_second_sigterm_exits_now
+
 # --- upstream gone: cached answers stay, misses fail fast ---------------------
 stop_pid "$NSD_PID"
 if [ "$MAIN_READY" = 1 ] && kill -0 "$MAIN_PID" 2>/dev/null; then

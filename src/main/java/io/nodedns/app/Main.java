@@ -6,11 +6,13 @@ import io.nodedns.config.CorefileParser;
 import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Entry point. Exit codes: 0 after a clean stop (SIGTERM, SIGINT), 1 when the
@@ -20,6 +22,8 @@ public final class Main {
     /** node-cache's default for server keys without a port; the laptop default listens on 5353. */
     static final int DEFAULT_DNS_PORT = 53;
     static final int LAPTOP_PORT = 5353;
+    /** Grace beyond the drain before a stuck stop is cut short. */
+    static final java.time.Duration STOP_WATCHDOG = java.time.Duration.ofSeconds(10);
 
     private Main() {}
 
@@ -73,11 +77,21 @@ public final class Main {
         log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
 
         CountDownLatch stopSignal = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stopSignal.countDown());
-        Signal.handle(new Signal("INT"), s -> stopSignal.countDown());
+        AtomicInteger signals = new AtomicInteger();
+        SignalHandler onSignal = s -> {
+            if (signals.incrementAndGet() == 1) {
+                stopSignal.countDown();
+            } else {
+                log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
+                Runtime.getRuntime().halt(1);
+            }
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
         try {
             stopSignal.await();
             log.info("stopping: no new queries, answering those in flight");
+            startStopWatchdog(log);
             daemon.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -86,6 +100,32 @@ public final class Main {
         }
         log.info("stopped");
         return 0;
+    }
+
+    /**
+     * Bounds the orderly stop: the drain takes at most {@link Daemon#DRAIN}; if the
+     * process is still here {@link #STOP_WATCHDOG} later, something is stuck, and
+     * it says what before it halts (exit 1) rather than hang until SIGKILL.
+     */
+    private static void startStopWatchdog(Logger log) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(Daemon.DRAIN.plus(STOP_WATCHDOG).toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            StringBuilder stuck = new StringBuilder();
+            Thread.getAllStackTraces().forEach((t, frames) -> {
+                if (!t.isDaemon() || t.getName().startsWith("nodedns")) {
+                    stuck.append("\n  ").append(t.getName()).append(": ")
+                            .append(frames.length > 0 ? frames[0] : "(no frames)");
+                }
+            });
+            log.severe("stop did not finish in time; halting. Threads:" + stuck);
+            Runtime.getRuntime().halt(1);
+        }, "nodedns-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     /**
