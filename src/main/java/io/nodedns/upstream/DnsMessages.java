@@ -2,23 +2,16 @@ package io.nodedns.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.nodedns.wire.DnsWire;
 
 /**
- * The few wire-format facts the forwarder needs, read straight from message bytes
- * (RFC 1035 §4.1). All offsets are absolute indices into messages that start at index 0,
- * which holds for every buffer the forwarder allocates itself. No method here takes or
- * releases a reference.
+ * The few checks the forwarder makes on message bytes (RFC 1035 §4.1), on top of the
+ * format facts in {@link DnsWire}. All offsets are absolute indices into messages that
+ * start at index 0, which holds for every buffer the forwarder allocates itself. No
+ * method here takes or releases a reference.
  */
 final class DnsMessages {
-    static final int HEADER_LENGTH = 12;
-    private static final int FLAGS_HIGH = 2;
-    private static final int FLAGS_LOW = 3;
-    private static final int QDCOUNT = 4;
-    private static final int QR_BIT = 0x80;
-    private static final int TC_BIT = 0x02;
-    private static final int RCODE_MASK = 0x0F;
-    private static final int TYPE_NS = 2;
-    private static final int CLASS_IN = 1;
+    static final int HEADER_LENGTH = DnsWire.HEADER_LENGTH;
 
     private DnsMessages() {
     }
@@ -35,7 +28,7 @@ final class DnsMessages {
         if (query.readableBytes() < HEADER_LENGTH + 5) {
             throw new IllegalArgumentException("query too short: " + query.readableBytes() + " bytes");
         }
-        int qdcount = query.getUnsignedShort(start + QDCOUNT);
+        int qdcount = query.getUnsignedShort(start + DnsWire.OFFSET_QDCOUNT);
         if (qdcount != 1) {
             throw new IllegalArgumentException("query must have exactly one question, QDCOUNT=" + qdcount);
         }
@@ -50,7 +43,7 @@ final class DnsMessages {
                 break;
             }
             // RFC 1035 §4.1.4: a query's first name has nothing to point back to.
-            if (labelLength > 63) {
+            if (labelLength > DnsWire.MAX_LABEL_LENGTH) {
                 throw new IllegalArgumentException("compressed or invalid label in question at offset " + offset);
             }
             offset += 1 + labelLength;
@@ -63,17 +56,17 @@ final class DnsMessages {
     }
 
     static int id(ByteBuf message) {
-        return message.getUnsignedShort(0);
+        return DnsWire.id(message, 0);
     }
 
     /** TC=1 (RFC 1035 §4.1.1): the UDP answer did not fit; RFC 7766 §5 says retry over TCP. */
     static boolean isTruncated(ByteBuf response) {
-        return (response.getByte(FLAGS_HIGH) & TC_BIT) != 0;
+        return (DnsWire.flags(response, 0) & DnsWire.FLAG_TC) != 0;
     }
 
     /** Sets TC=1 on {@code message}, for a datagram that may have been cut short on receipt. */
     static void markTruncated(ByteBuf message) {
-        message.setByte(FLAGS_HIGH, message.getByte(FLAGS_HIGH) | TC_BIT);
+        message.setShort(DnsWire.OFFSET_FLAGS, DnsWire.flags(message, 0) | DnsWire.FLAG_TC);
     }
 
     /**
@@ -85,19 +78,19 @@ final class DnsMessages {
      * accepted on its ID alone.
      */
     static boolean answers(ByteBuf response, ByteBuf query, int questionLength) {
-        if (response.readableBytes() < HEADER_LENGTH || (response.getByte(FLAGS_HIGH) & QR_BIT) == 0) {
+        if (response.readableBytes() < HEADER_LENGTH || (DnsWire.flags(response, 0) & DnsWire.FLAG_QR) == 0) {
             return false;
         }
-        int qdcount = response.getUnsignedShort(QDCOUNT);
+        int qdcount = DnsWire.count(response, 0, DnsWire.OFFSET_QDCOUNT);
         if (qdcount == 0) {
-            return (response.getByte(FLAGS_LOW) & RCODE_MASK) != 0;
+            return DnsWire.rcode(DnsWire.flags(response, 0)) != DnsWire.RCODE_NOERROR;
         }
         if (qdcount != 1 || response.readableBytes() < HEADER_LENGTH + questionLength) {
             return false;
         }
         int nameEnd = HEADER_LENGTH + questionLength - 4;
         for (int i = HEADER_LENGTH; i < nameEnd; i++) {
-            if (asciiLower(response.getByte(i)) != asciiLower(query.getByte(i))) {
+            if (DnsWire.toLowerAscii(response.getByte(i)) != DnsWire.toLowerAscii(query.getByte(i))) {
                 return false;
             }
         }
@@ -112,18 +105,14 @@ final class DnsMessages {
     static ByteBuf healthProbe(ByteBufAllocator alloc) {
         ByteBuf probe = alloc.buffer(HEADER_LENGTH + 5);
         probe.writeShort(0); // ID
-        probe.writeShort(0x0100); // flags: QUERY, RD=1
+        probe.writeShort(DnsWire.FLAG_RD); // QUERY, RD=1
         probe.writeShort(1); // QDCOUNT
         probe.writeShort(0); // ANCOUNT
         probe.writeShort(0); // NSCOUNT
         probe.writeShort(0); // ARCOUNT
         probe.writeByte(0); // root name
-        probe.writeShort(TYPE_NS);
-        probe.writeShort(CLASS_IN);
+        probe.writeShort(DnsWire.TYPE_NS);
+        probe.writeShort(DnsWire.CLASS_IN);
         return probe;
-    }
-
-    private static int asciiLower(byte b) {
-        return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
     }
 }

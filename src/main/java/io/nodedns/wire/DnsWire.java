@@ -48,6 +48,7 @@ public final class DnsWire {
     /** Extended RCODE 16, carried as 1 in the OPT's upper bits and 0 in the header (RFC 6891 §6.1.3). */
     public static final int RCODE_BADVERS = 16;
 
+    public static final int TYPE_NS = 2;
     public static final int TYPE_SOA = 6;
     public static final int TYPE_OPT = 41;
     public static final int TYPE_IXFR = 251;
@@ -114,7 +115,8 @@ public final class DnsWire {
         return -1;
     }
 
-    static byte toLowerAscii(byte b) {
+    /** ASCII lower case (RFC 4343: DNS names compare case-insensitively in ASCII only). */
+    public static byte toLowerAscii(byte b) {
         return (b >= 'A' && b <= 'Z') ? (byte) (b + 32) : b;
     }
 }
