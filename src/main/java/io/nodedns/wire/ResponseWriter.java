@@ -35,7 +35,7 @@ public final class ResponseWriter {
         int optLength = query.edns() ? DnsWire.OPT_RECORD_LENGTH : 0;
         byte[] message = answer.bytes();
         if (message.length + optLength > sizeLimit) {
-            writeTruncated(out, answer, query);
+            writeTruncated(out, answer, fromCache, query);
             return false;
         }
         int base = out.writerIndex();
@@ -60,13 +60,17 @@ public final class ResponseWriter {
     }
 
     /**
-     * A truncated answer: the template's header flags and RCODE with TC set, the
+     * A truncated answer: the template's header flags and RCODE with TC set (AA
+     * cleared when served from the cache, as for full answers), the
      * client's question, no records but our OPT (RFC 2181 §9: a client that sees
      * TC retries over TCP and ignores partial sections).
      */
-    public static void writeTruncated(ByteBuf out, AnswerTemplate answer, ParsedQuery query) {
+    public static void writeTruncated(ByteBuf out, AnswerTemplate answer, boolean fromCache, ParsedQuery query) {
         byte[] message = answer.bytes();
         int flags = patchFlags(((message[2] & 0xFF) << 8) | (message[3] & 0xFF), query) | DnsWire.FLAG_TC;
+        if (fromCache) {
+            flags &= ~DnsWire.FLAG_AA;
+        }
         writeHeaderAndQuestion(out, query, flags, query.edns(), 0);
     }
 

@@ -213,6 +213,7 @@ class ResponseWriterTest {
     void answerLargerThanClientLimitIsTruncatedToTheQuestion() throws Exception {
         Message big = new Message(0);
         big.getHeader().setFlag(Flags.QR);
+        big.getHeader().setFlag(Flags.AA);
         big.addRecord(Record.newRecord(QNAME, Type.TXT, DClass.IN), Section.QUESTION);
         for (int i = 0; i < 8; i++) {
             big.addRecord(new TXTRecord(QNAME, DClass.IN, 60, "x".repeat(100) + i), Section.ANSWER);
@@ -224,6 +225,7 @@ class ResponseWriterTest {
         Message m = written(out -> full[0] = ResponseWriter.writeAnswer(out, t, 60, 0, true, q, 512));
         assertFalse(full[0]);
         assertTrue(m.getHeader().getFlag(Flags.TC));
+        assertFalse(m.getHeader().getFlag(Flags.AA), "served from the cache: not authoritative, truncated or not");
         assertEquals(4711, m.getHeader().getID());
         assertEquals("Www.example.com.", m.getQuestion().getName().toString());
         assertEquals(0, m.getSection(Section.ANSWER).size());
