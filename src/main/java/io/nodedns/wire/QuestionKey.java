@@ -73,12 +73,17 @@ public final class QuestionKey implements Comparable<QuestionKey> {
         this.qclass = qclass;
         this.dnssecOk = dnssecOk;
         this.checkingDisabled = checkingDisabled;
-        int h = SEED;
+        int h = SEED ^ (qtype << 16 | qclass);
         for (int i = 0; i < nameLength; i++) {
             h = (h ^ name[i]) * 0x9E3779B1;
         }
-        h = (h ^ (qtype << 16 | qclass)) * 0x9E3779B1;
-        h ^= (dnssecOk ? 1 : 0) | (checkingDisabled ? 2 : 0);
+        h ^= flagBits();
+        // murmur3's fmix32: every input bit reaches the low bits that pick a hash bucket
+        // (a plain h ^ h >>> 16 would be undone by ConcurrentHashMap's own spread()).
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
         this.hash = h ^ (h >>> 16);
     }
 

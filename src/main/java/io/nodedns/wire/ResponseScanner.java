@@ -51,6 +51,11 @@ public final class ResponseScanner {
         int optStart = -1;
         int optLength = 0;
         int extendedRcode = 0;
+        // The trailing run of additional records that only concern the upstream exchange:
+        // OPT, TSIG (RFC 8945 §5.1) and SIG(0) (RFC 2931 §3). Dropped as a whole.
+        int tailStart = -1;
+        int tailTtlCount = 0;
+        int tailRecords = 0;
         for (int i = 0; i < total; i++) {
             int recordStart = p;
             p = DnsWire.skipName(response, p, end);
@@ -65,6 +70,16 @@ public final class ResponseScanner {
                 return null;
             }
             boolean inAdditional = i >= answers + authority;
+            if (inAdditional && (type == DnsWire.TYPE_OPT || type == TYPE_TSIG || type == TYPE_SIG)) {
+                if (tailStart < 0) {
+                    tailStart = recordStart - base;
+                    tailTtlCount = ttlCount;
+                }
+                tailRecords++;
+            } else {
+                tailStart = -1;
+                tailRecords = 0;
+            }
             if (type == DnsWire.TYPE_OPT && inAdditional) {
                 if (optStart >= 0 || p != recordStart + 1) {
                     return null; // two OPT records, or one not owned by the root (RFC 6891 §6.1.1)
@@ -93,16 +108,31 @@ public final class ResponseScanner {
             negativeTtl = Math.min(negativeTtl, minTtl);
         }
 
-        byte[] message = optStart < 0 ? copy(response, base, p - base) : withoutOpt(response, base, p - base,
-                optStart, optLength);
+        // Cut the trailing run; an OPT before it (followed by glue) is spliced out instead.
+        int kept = tailStart >= 0 ? tailStart : p - base;
+        boolean optInside = optStart >= 0 && optStart < kept;
+        byte[] message = optInside ? withoutOpt(response, base, kept, optStart, optLength)
+                : copy(response, base, kept);
         if (message == null) {
             return null;
+        }
+        setArcount(message, additional - (tailStart >= 0 ? tailRecords : 0) - (optInside ? 1 : 0));
+        if (tailStart >= 0) {
+            ttlCount = tailTtlCount;
         }
         int rcode = (extendedRcode << 4) | DnsWire.rcode(flags);
         boolean truncated = (flags & DnsWire.FLAG_TC) != 0;
         ResponseKind kind = classify(rcode, answers);
         return new AnswerTemplate(message, Arrays.copyOf(ttlOffsets, ttlCount), kind, rcode, truncated,
                 minTtl == Long.MAX_VALUE ? -1 : minTtl, negativeTtl);
+    }
+
+    private static final int TYPE_SIG = 24;
+    private static final int TYPE_TSIG = 250;
+
+    private static void setArcount(byte[] message, int arcount) {
+        message[DnsWire.OFFSET_ARCOUNT] = (byte) (arcount >>> 8);
+        message[DnsWire.OFFSET_ARCOUNT + 1] = (byte) arcount;
     }
 
     private static byte[] copy(ByteBuf response, int base, int length) {
@@ -112,7 +142,8 @@ public final class ResponseScanner {
     }
 
     /**
-     * The message with its OPT record cut out and ARCOUNT lowered. The OPT may sit
+     * The first {@code length} bytes with the OPT record cut out (the caller fixes
+     * ARCOUNT). The OPT may sit
      * anywhere in the additional section (RFC 6891 §6.1.1); compression pointers in
      * the records after it that point past it are moved back by its length.
      * Returns null if a pointer points into the OPT record.
@@ -122,19 +153,16 @@ public final class ResponseScanner {
         byte[] message = new byte[length - optLength];
         response.getBytes(base, message, 0, optStart);
         response.getBytes(base + optEnd, message, optStart, length - optEnd);
-        int arcount = ((message[DnsWire.OFFSET_ARCOUNT] & 0xFF) << 8 | (message[DnsWire.OFFSET_ARCOUNT + 1] & 0xFF)) - 1;
-        message[DnsWire.OFFSET_ARCOUNT] = (byte) (arcount >>> 8);
-        message[DnsWire.OFFSET_ARCOUNT + 1] = (byte) arcount;
         int p = optStart;
         while (p < message.length) {
-            p = shiftPointers(message, p, optStart, optLength);
+            p = shiftPointers(message, p, message.length, optStart, optLength);
             if (p < 0) {
                 return null;
             }
             int type = (message[p] & 0xFF) << 8 | (message[p + 1] & 0xFF);
             int rdlength = (message[p + 8] & 0xFF) << 8 | (message[p + 9] & 0xFF);
             int rdata = p + 10;
-            if (!shiftRdataPointers(message, type, rdata, optStart, optLength)) {
+            if (!shiftRdataPointers(message, type, rdata, rdata + rdlength, optStart, optLength)) {
                 return null;
             }
             p = rdata + rdlength;
@@ -147,7 +175,8 @@ public final class ResponseScanner {
      * compress: after a fixed prefix, one or two names. Other types carry no pointers
      * (RFC 3597 §4).
      */
-    private static boolean shiftRdataPointers(byte[] msg, int type, int rdata, int optStart, int optLength) {
+    private static boolean shiftRdataPointers(byte[] msg, int type, int rdata, int rdataEnd, int optStart,
+                                              int optLength) {
         int prefix;
         int names;
         switch (type) {
@@ -172,7 +201,7 @@ public final class ResponseScanner {
         }
         int p = rdata + prefix;
         for (int i = 0; i < names; i++) {
-            p = shiftPointers(msg, p, optStart, optLength);
+            p = shiftPointers(msg, p, rdataEnd, optStart, optLength);
             if (p < 0) {
                 return false;
             }
@@ -180,15 +209,19 @@ public final class ResponseScanner {
         return true;
     }
 
-    /** Walks the name at {@code p}, moving a pointer past the cut back; returns the offset after the name. */
-    private static int shiftPointers(byte[] msg, int p, int optStart, int optLength) {
-        while (p < msg.length) {
+    /**
+     * Walks the name at {@code p}, which must end before {@code limit} (the record's
+     * RDATA end, or the message end for owner names), moving a pointer past the cut
+     * back; returns the offset after the name, or -1.
+     */
+    private static int shiftPointers(byte[] msg, int p, int limit, int optStart, int optLength) {
+        while (p < limit) {
             int len = msg[p] & 0xFF;
             if (len == 0) {
                 return p + 1;
             }
             if ((len & 0xC0) == 0xC0) {
-                if (p + 1 >= msg.length) {
+                if (p + 1 >= limit) {
                     return -1;
                 }
                 int target = (len & 0x3F) << 8 | (msg[p + 1] & 0xFF);

@@ -99,6 +99,56 @@ class ResponseScannerEdgeTest {
         return false;
     }
 
+    static Message withAdditional(Record... additional) throws Exception {
+        Message m = new Message(0);
+        m.getHeader().setFlag(Flags.QR);
+        Name n = name("host.example.");
+        m.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
+        m.addRecord(new ARecord(n, DClass.IN, 60, InetAddress.getByName("127.0.0.5")), Section.ANSWER);
+        for (Record r : additional) {
+            m.addRecord(r, Section.ADDITIONAL);
+        }
+        return m;
+    }
+
+    static Record tsig() throws Exception {
+        return new org.xbill.DNS.TSIGRecord(name("key.example."), DClass.ANY, 0, org.xbill.DNS.TSIG.HMAC_SHA256,
+                java.time.Instant.ofEpochSecond(1_700_000_000L), java.time.Duration.ofSeconds(300), new byte[32],
+                0, 0, null);
+    }
+
+    @Test
+    void signaturesOfTheUpstreamExchangeAreDroppedWithTheOpt() throws Exception {
+        Record glue = new ARecord(name("ns.example."), DClass.IN, 40, InetAddress.getByName("127.0.0.6"));
+        byte[] wire = withAdditional(glue, new OPTRecord(1232, 0, 0), tsig()).toWire();
+        assertEquals(Type.TSIG, new Message(wire).getSection(Section.ADDITIONAL).get(2).getType(), "precondition");
+        AnswerTemplate t = scan(wire);
+        Message kept = new Message(java.util.Arrays.copyOf(t.bytes(), t.length()));
+        assertEquals(List.of(glue), kept.getSection(Section.ADDITIONAL));
+        assertEquals(2, t.ttlCount(), "answer and glue; nothing of the cut records");
+    }
+
+    @Test
+    void optBeforeGlueIsSplicedAndTrailingTsigCut() throws Exception {
+        Record glue = new ARecord(name("ns.example."), DClass.IN, 40, InetAddress.getByName("127.0.0.6"));
+        byte[] wire = withAdditional(new OPTRecord(1232, 0, 0), glue, tsig()).toWire();
+        AnswerTemplate t = scan(wire);
+        Message kept = new Message(java.util.Arrays.copyOf(t.bytes(), t.length()));
+        assertEquals(List.of(glue), kept.getSection(Section.ADDITIONAL));
+        assertNull(kept.getOPT());
+        assertEquals(40, kept.getSection(Section.ADDITIONAL).get(0).getTTL());
+    }
+
+    @Test
+    void everyQuestionFieldReachesTheHashBucketBits() {
+        java.util.Set<Integer> buckets = new java.util.HashSet<>();
+        for (int qtype = 1; qtype <= 1000; qtype++) {
+            int h = QuestionKey.of(WireNames.toWire("one.example."), qtype, 1, false, false).hashCode();
+            buckets.add((h ^ (h >>> 16)) & 0xFFFF); // ConcurrentHashMap.spread, a 65536-bucket table
+        }
+        assertTrue(buckets.size() > 950, "distinct buckets for 1000 types of one name: " + buckets.size());
+    }
+
     @Test
     void extendedRcodeIsReportedInFull() throws Exception {
         Message m = new Message(0);
