@@ -165,7 +165,7 @@ public final class BlockResolver {
                     } else {
                         complete(flight, response);
                     }
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     // Never leave a flight in the map: every later query for the key would join it.
                     LOG.log(Level.WARNING, "failed to complete " + flight.key, e);
                     fail(flight, e);
@@ -215,9 +215,6 @@ public final class BlockResolver {
         } else {
             counters.upstreamFailures.add(waiters.size());
         }
-        if (errorLog != null) {
-            errorLog.log(name, flight.key, rcode, cause);
-        }
         for (Waiter w : waiters) {
             try {
                 w.responder.error(w.query, w.client, rcode);
@@ -226,6 +223,10 @@ public final class BlockResolver {
             } finally {
                 pending.done();
             }
+        }
+        // Logged after everyone is answered: nothing the log does can cost a client its answer.
+        if (errorLog != null && !waiters.isEmpty()) {
+            errorLog.log(name, flight.key, rcode, cause);
         }
     }
 

@@ -61,6 +61,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         if (draining.getAsBoolean()) {
             // Read after stop began (autoRead off still allows one pending read): not taken.
             frame.release();
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         reading = true;
@@ -127,8 +128,14 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         }
         ByteBuf out = ctx.alloc().ioBuffer(2 + DnsWire.HEADER_LENGTH + query.nameLength() + 4
                 + DnsWire.OPT_RECORD_LENGTH);
-        out.writeShort(0);
-        ResponseWriter.writeError(out, query, rcode);
+        try {
+            out.writeShort(0);
+            ResponseWriter.writeError(out, query, rcode);
+        } catch (RuntimeException e) {
+            out.release();
+            answered();
+            throw e;
+        }
         send(out);
     }
 
