@@ -6,7 +6,8 @@ import io.nodedns.config.CorefileParser;
 import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -22,6 +23,8 @@ public final class Main {
     /** node-cache's default for server keys without a port; the laptop default listens on 5353. */
     static final int DEFAULT_DNS_PORT = 53;
     static final int LAPTOP_PORT = 5353;
+    /** A second stop signal cuts the drain short only if it comes at least this long after the first. */
+    static final java.time.Duration SECOND_SIGNAL_AFTER = java.time.Duration.ofSeconds(1);
     /** Grace beyond the drain before a stuck stop is cut short. */
     static final java.time.Duration STOP_WATCHDOG = java.time.Duration.ofSeconds(10);
 
@@ -31,7 +34,8 @@ public final class Main {
         // Netty samples one buffer in 128 for leak tracking by default, capturing a stack trace
         // each time: measurable on every cached answer (benchmarks/RESULTS.md). Tests run paranoid;
         // operators can still ask for it with -Dio.netty.leakDetection.level=simple.
-        if (System.getProperty("io.netty.leakDetection.level") == null) {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
         configureLogging();
@@ -77,11 +81,16 @@ public final class Main {
         log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
 
         CountDownLatch stopSignal = new CountDownLatch(1);
-        AtomicInteger signals = new AtomicInteger();
+        AtomicLong firstSignalNanos = new AtomicLong();
+        AtomicBoolean drained = new AtomicBoolean();
         SignalHandler onSignal = s -> {
-            if (signals.incrementAndGet() == 1) {
+            long now = System.nanoTime();
+            if (firstSignalNanos.compareAndSet(0, now)) {
                 stopSignal.countDown();
-            } else {
+            } else if (!drained.get() && now - firstSignalNanos.get() > SECOND_SIGNAL_AFTER.toNanos()) {
+                // An impatient operator (or supervisor): stop waiting for queries in flight. A
+                // second signal within a second is the same stop seen twice (Ctrl-C plus a
+                // wrapper's SIGTERM), and one after the drain changes nothing.
                 log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
                 Runtime.getRuntime().halt(1);
             }
@@ -93,6 +102,7 @@ public final class Main {
             log.info("stopping: no new queries, answering those in flight");
             startStopWatchdog(log);
             daemon.stop();
+            drained.set(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
