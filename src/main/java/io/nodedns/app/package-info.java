@@ -13,6 +13,7 @@
  * </pre>
  * Exit codes: 0 after SIGTERM/SIGINT (stop accepting, answer what is in flight, close), 1 when
  * the Corefile is invalid (message {@code FILE:LINE: directive: problem}) or a listener cannot
- * bind, 2 for a bad command line.
+ * bind, or when a second signal (at least 1 s after the first) or the 15 s watchdog cuts a stop
+ * short, 2 for a bad command line.
  */
 package io.nodedns.app;
