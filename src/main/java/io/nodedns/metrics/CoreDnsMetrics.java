@@ -1,0 +1,200 @@
+package io.nodedns.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.nodedns.cache.ResponseCache;
+import io.nodedns.server.BlockResolver;
+import io.nodedns.server.DnsServer;
+import io.nodedns.server.QtypeBuckets;
+import io.nodedns.server.RcodeBuckets;
+import io.nodedns.server.ZoneMetrics;
+import io.nodedns.upstream.Forwarder;
+import io.nodedns.upstream.UpstreamStats;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Registers the CoreDNS series ({@code coredns_dns_*}, {@code coredns_cache_*},
+ * {@code coredns_proxy_*}, {@code coredns_forward_*}) over the counters the server and upstream
+ * packages keep. Every counter here is a {@link FunctionCounter} or {@link Gauge} that sums
+ * {@link java.util.concurrent.atomic.LongAdder}s at scrape time, so queries pay nothing for
+ * Micrometer; only the request duration histograms are Micrometer {@link Timer}s, resolved here once
+ * per label set and handed to the {@link ZoneMetrics} that records into them.
+ *
+ * <p>Names, labels and buckets follow CoreDNS (plugin/metrics/vars, plugin/cache/metrics.go,
+ * plugin/pkg/proxy/metrics.go, plugin/forward/metrics.go). Micrometer appends {@code _total} to
+ * counters and {@code _seconds} to timers, so the names given here lack those suffixes.
+ */
+public final class CoreDnsMetrics {
+    /** CoreDNS's plugin.TimeBuckets: prometheus.ExponentialBuckets(0.00025, 2, 16), 0.25 ms to 8.192 s. */
+    static final Duration[] TIME_BUCKETS = timeBuckets();
+    /** CoreDNS labels everything with its view; nodedns has no views ({@code view=""}, as CoreDNS without). */
+    static final String NO_VIEW = "";
+    /** The {@code proxy_name} label of forward's proxies. */
+    static final String PROXY_NAME = "forward";
+
+    private CoreDnsMetrics() {
+    }
+
+    private static Duration[] timeBuckets() {
+        Duration[] out = new Duration[16];
+        long micros = 250;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Duration.ofNanos(micros * 1000);
+            micros *= 2;
+        }
+        return out;
+    }
+
+    /**
+     * CoreDNS's {@code server} label: {@code dns://HOST:PORT}, with an empty HOST for a wildcard
+     * listener (as CoreDNS prints a block without {@code bind}) and IPv6 in brackets.
+     */
+    static String serverLabel(InetSocketAddress bound) {
+        if (bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()) {
+            return "dns://:" + bound.getPort();
+        }
+        String host = bound.getAddress().getHostAddress();
+        if (bound.getAddress() instanceof Inet6Address) {
+            int scope = host.indexOf('%');
+            host = "[" + (scope < 0 ? host : host.substring(0, scope)) + "]";
+        }
+        return "dns://" + host + ":" + bound.getPort();
+    }
+
+    /**
+     * Registers the DNS, cache and duration series of every listener of a started {@code server}
+     * and attaches its duration histograms.
+     *
+     * @param nanoClock what request durations are measured with
+     */
+    public static void bindServer(MeterRegistry registry, DnsServer server, LongSupplier nanoClock) {
+        List<DnsServer.Listener> listeners = server.listeners();
+        List<InetSocketAddress> bound = server.boundAddresses();
+        for (int i = 0; i < listeners.size(); i++) {
+            String serverLabel = serverLabel(bound.get(i));
+            Map<BlockResolver, List<ZoneMetrics>> zonesByBlock = new LinkedHashMap<>();
+            for (ZoneMetrics zone : listeners.get(i).router().zoneMetrics()) {
+                bindZone(registry, serverLabel, zone, nanoClock);
+                if (zone.resolver() != null && zone.resolver().cache() != null) {
+                    zonesByBlock.computeIfAbsent(zone.resolver(), b -> new ArrayList<>()).add(zone);
+                }
+            }
+            zonesByBlock.forEach((block, zones) -> bindCache(registry, serverLabel, block, zones));
+        }
+    }
+
+    private static void bindZone(MeterRegistry registry, String server, ZoneMetrics zone, LongSupplier nanoClock) {
+        Tags base = Tags.of("server", server, "zone", zone.zone(), "view", NO_VIEW);
+        for (int tcp = 0; tcp < 2; tcp++) {
+            for (int family = 1; family <= 2; family++) {
+                for (int bucket = 0; bucket < QtypeBuckets.COUNT; bucket++) {
+                    boolean isTcp = tcp == 1;
+                    boolean ipv6 = family == 2;
+                    int b = bucket;
+                    FunctionCounter.builder("coredns_dns_requests", zone, z -> z.requests(isTcp, ipv6, b))
+                            .description("Counter of DNS requests made per zone, protocol and family.")
+                            .tags(base.and("proto", isTcp ? "tcp" : "udp", "family", Integer.toString(family),
+                                    "type", QtypeBuckets.label(bucket)))
+                            .register(registry);
+                }
+            }
+        }
+        for (int plugin = 0; plugin < ZoneMetrics.PLUGINS; plugin++) {
+            for (int rcode = 0; rcode < RcodeBuckets.COUNT; rcode++) {
+                int p = plugin;
+                int r = rcode;
+                FunctionCounter.builder("coredns_dns_responses", zone, z -> z.responses(p, r))
+                        .description("Counter of response status codes.")
+                        .tags(base.and("rcode", RcodeBuckets.label(rcode), "plugin", ZoneMetrics.pluginLabel(plugin)))
+                        .register(registry);
+            }
+        }
+        Timer[] durations = new Timer[QtypeBuckets.COUNT];
+        for (int bucket = 0; bucket < QtypeBuckets.COUNT; bucket++) {
+            durations[bucket] = Timer.builder("coredns_dns_request_duration")
+                    .description("Histogram of the time (in seconds) each request took.")
+                    .tags(base.and("type", QtypeBuckets.label(bucket)))
+                    .serviceLevelObjectives(TIME_BUCKETS)
+                    .register(registry);
+        }
+        zone.attachDurations(durations, nanoClock);
+    }
+
+    /** The cache series of one block on one listener: the sums over the block's zones there. */
+    private static void bindCache(MeterRegistry registry, String server, BlockResolver block, List<ZoneMetrics> zones) {
+        ResponseCache cache = block.cache();
+        // CoreDNS labels cache series with the cache's zones, comma-separated.
+        String zonesLabel = String.join(",", zones.stream().map(ZoneMetrics::zone).toList());
+        Tags base = Tags.of("server", server, "zones", zonesLabel, "view", NO_VIEW);
+        ZoneMetrics[] parts = zones.toArray(new ZoneMetrics[0]);
+        counter(registry, "coredns_cache_hits", "The count of cache hits.", base.and("type", "success"), parts,
+                ZoneMetrics::successHits);
+        counter(registry, "coredns_cache_hits", "The count of cache hits.", base.and("type", "denial"), parts,
+                ZoneMetrics::denialHits);
+        counter(registry, "coredns_cache_misses",
+                "The count of cache misses. Deprecated, derive misses from cache hits/requests counters.", base, parts,
+                ZoneMetrics::cacheMisses);
+        counter(registry, "coredns_cache_requests", "The count of cache requests.", base, parts,
+                z -> z.successHits() + z.denialHits() + z.cacheMisses());
+        Gauge.builder("coredns_cache_entries", cache, ResponseCache::successSize)
+                .description("The number of elements in the cache.")
+                .tags(base.and("type", "success")).register(registry);
+        Gauge.builder("coredns_cache_entries", cache, ResponseCache::denialSize)
+                .description("The number of elements in the cache.")
+                .tags(base.and("type", "denial")).register(registry);
+        FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::successEvictions)
+                .description("The count of cache evictions.")
+                .tags(base.and("type", "success")).register(registry);
+        FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::denialEvictions)
+                .description("The count of cache evictions.")
+                .tags(base.and("type", "denial")).register(registry);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String help, Tags tags, ZoneMetrics[] parts,
+                                java.util.function.ToLongFunction<ZoneMetrics> value) {
+        ToDoubleFunction<ZoneMetrics[]> sum = zs -> {
+            long total = 0;
+            for (ZoneMetrics z : zs) {
+                total += value.applyAsLong(z);
+            }
+            return total;
+        };
+        FunctionCounter.builder(name, parts, sum).description(help).tags(tags).register(registry);
+    }
+
+    /** Registers the forward and proxy series of every upstream of {@code forwarders}. */
+    public static void bindForwarders(MeterRegistry registry, List<Forwarder> forwarders) {
+        for (Forwarder forwarder : forwarders) {
+            for (UpstreamStats upstream : forwarder.stats().upstreams()) {
+                InetSocketAddress a = upstream.address();
+                Tags to = Tags.of("proxy_name", PROXY_NAME, "to", hostPort(a));
+                FunctionCounter.builder("coredns_proxy_healthcheck_failures", upstream,
+                                UpstreamStats::healthCheckFailures)
+                        .description("Counter of the number of failed healthchecks.")
+                        .tags(to).register(registry);
+            }
+        }
+        // CoreDNS keeps one unlabelled counter for all forward plugins.
+        FunctionCounter.builder("coredns_forward_max_concurrent_rejects", forwarders,
+                        fs -> fs.stream().mapToLong(f -> f.stats().concurrencyRejects()).sum())
+                .description("Counter of the number of queries rejected because the concurrent queries were at maximum.")
+                .register(registry);
+    }
+
+    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label. */
+    static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
