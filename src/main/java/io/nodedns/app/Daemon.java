@@ -120,7 +120,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void startMetrics(InetSocketAddress setupMetricsAddress) throws IOException {
         if (!prometheusAddresses.isEmpty()) {
-            registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry = NodednsMetrics.newRegistry();
             CoreDnsMetrics.bindServer(registry, server, System::nanoTime);
             CoreDnsMetrics.bindForwarders(registry, forwarders);
             nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server, forwarders);

@@ -4,18 +4,15 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.cache.ResponseCache;
 import io.nodedns.server.BlockResolver;
 import io.nodedns.server.DnsServer;
-import io.nodedns.server.QtypeBuckets;
-import io.nodedns.server.RcodeBuckets;
 import io.nodedns.server.ZoneMetrics;
 import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.UpstreamStats;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,34 +23,21 @@ import java.util.function.ToDoubleFunction;
 /**
  * Registers the CoreDNS series ({@code coredns_dns_*}, {@code coredns_cache_*},
  * {@code coredns_proxy_*}, {@code coredns_forward_*}) over the counters the server and upstream
- * packages keep. Every counter here is a {@link FunctionCounter} or {@link Gauge} that sums
- * {@link java.util.concurrent.atomic.LongAdder}s at scrape time, so queries pay nothing for
- * Micrometer; only the request duration histograms are Micrometer {@link Timer}s, resolved here once
- * per label set and handed to the {@link ZoneMetrics} that records into them.
+ * packages keep, read at scrape time: the per-query series through {@link DnsSeriesCollector}, the
+ * others as {@link FunctionCounter}s and {@link Gauge}s that sum
+ * {@link java.util.concurrent.atomic.LongAdder}s. Queries never call Micrometer.
  *
  * <p>Names, labels and buckets follow CoreDNS (plugin/metrics/vars, plugin/cache/metrics.go,
- * plugin/pkg/proxy/metrics.go, plugin/forward/metrics.go). Micrometer appends {@code _total} to
- * counters and {@code _seconds} to timers, so the names given here lack those suffixes.
+ * plugin/pkg/proxy/metrics.go, plugin/forward/metrics.go). The Prometheus registry appends
+ * {@code _total} to counters, so the counter names given here lack it.
  */
 public final class CoreDnsMetrics {
-    /** CoreDNS's plugin.TimeBuckets: prometheus.ExponentialBuckets(0.00025, 2, 16), 0.25 ms to 8.192 s. */
-    static final Duration[] TIME_BUCKETS = timeBuckets();
     /** CoreDNS labels everything with its view; nodedns has no views ({@code view=""}, as CoreDNS without). */
     static final String NO_VIEW = "";
     /** The {@code proxy_name} label of forward's proxies. */
     static final String PROXY_NAME = "forward";
 
     private CoreDnsMetrics() {
-    }
-
-    private static Duration[] timeBuckets() {
-        Duration[] out = new Duration[16];
-        long micros = 250;
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Duration.ofNanos(micros * 1000);
-            micros *= 2;
-        }
-        return out;
     }
 
     /**
@@ -74,61 +58,27 @@ public final class CoreDnsMetrics {
 
     /**
      * Registers the DNS, cache and duration series of every listener of a started {@code server}
-     * and attaches its duration histograms.
+     * and starts measuring request durations.
      *
      * @param nanoClock what request durations are measured with
      */
-    public static void bindServer(MeterRegistry registry, DnsServer server, LongSupplier nanoClock) {
+    public static void bindServer(PrometheusMeterRegistry registry, DnsServer server, LongSupplier nanoClock) {
         List<DnsServer.Listener> listeners = server.listeners();
         List<InetSocketAddress> bound = server.boundAddresses();
+        List<DnsSeriesCollector.Source> sources = new ArrayList<>();
         for (int i = 0; i < listeners.size(); i++) {
             String serverLabel = serverLabel(bound.get(i));
             Map<BlockResolver, List<ZoneMetrics>> zonesByBlock = new LinkedHashMap<>();
             for (ZoneMetrics zone : listeners.get(i).router().zoneMetrics()) {
-                bindZone(registry, serverLabel, zone, nanoClock);
+                sources.add(new DnsSeriesCollector.Source(serverLabel, zone));
+                zone.measureDurations(nanoClock);
                 if (zone.resolver() != null && zone.resolver().cache() != null) {
                     zonesByBlock.computeIfAbsent(zone.resolver(), b -> new ArrayList<>()).add(zone);
                 }
             }
             zonesByBlock.forEach((block, zones) -> bindCache(registry, serverLabel, block, zones));
         }
-    }
-
-    private static void bindZone(MeterRegistry registry, String server, ZoneMetrics zone, LongSupplier nanoClock) {
-        Tags base = Tags.of("server", server, "zone", zone.zone(), "view", NO_VIEW);
-        for (int tcp = 0; tcp < 2; tcp++) {
-            for (int family = 1; family <= 2; family++) {
-                for (int bucket = 0; bucket < QtypeBuckets.COUNT; bucket++) {
-                    boolean isTcp = tcp == 1;
-                    boolean ipv6 = family == 2;
-                    int b = bucket;
-                    FunctionCounter.builder("coredns_dns_requests", zone, z -> z.requests(isTcp, ipv6, b))
-                            .description("Counter of DNS requests made per zone, protocol and family.")
-                            .tags(base.and("proto", isTcp ? "tcp" : "udp", "family", Integer.toString(family),
-                                    "type", QtypeBuckets.label(bucket)))
-                            .register(registry);
-                }
-            }
-        }
-        for (int plugin = 0; plugin < ZoneMetrics.PLUGINS; plugin++) {
-            for (int rcode = 0; rcode < RcodeBuckets.COUNT; rcode++) {
-                int p = plugin;
-                int r = rcode;
-                FunctionCounter.builder("coredns_dns_responses", zone, z -> z.responses(p, r))
-                        .description("Counter of response status codes.")
-                        .tags(base.and("rcode", RcodeBuckets.label(rcode), "plugin", ZoneMetrics.pluginLabel(plugin)))
-                        .register(registry);
-            }
-        }
-        Timer[] durations = new Timer[QtypeBuckets.COUNT];
-        for (int bucket = 0; bucket < QtypeBuckets.COUNT; bucket++) {
-            durations[bucket] = Timer.builder("coredns_dns_request_duration")
-                    .description("Histogram of the time (in seconds) each request took.")
-                    .tags(base.and("type", QtypeBuckets.label(bucket)))
-                    .serviceLevelObjectives(TIME_BUCKETS)
-                    .register(registry);
-        }
-        zone.attachDurations(durations, nanoClock);
+        registry.getPrometheusRegistry().register(new DnsSeriesCollector(sources));
     }
 
     /** The cache series of one block on one listener: the sums over the block's zones there. */

@@ -2,7 +2,10 @@ package io.nodedns.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -28,6 +31,26 @@ import java.util.function.Function;
  */
 public final class NodednsMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    /**
+     * A registry for everything here. Two of Micrometer's processor series break Prometheus's
+     * naming rules, so {@code promtool check metrics} rejects them: {@code process_cpu_time_ns_total}
+     * (abbreviated unit; {@code process_cpu_usage} says the same) is left out and
+     * {@code system_cpu_count} (a {@code _count} suffix outside a histogram) is renamed
+     * {@code system_cpus}.
+     */
+    public static PrometheusMeterRegistry newRegistry() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry.config()
+                .meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"))
+                .meterFilter(new MeterFilter() {
+                    @Override
+                    public Meter.Id map(Meter.Id id) {
+                        return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+                    }
+                });
+        return registry;
+    }
 
     /**
      * Registers everything on {@code registry}.

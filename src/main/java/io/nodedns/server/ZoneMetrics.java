@@ -1,7 +1,5 @@
 package io.nodedns.server;
 
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -11,15 +9,22 @@ import java.util.function.LongSupplier;
  * route, plus one for the pseudo-zone {@value #DROPPED} (queries no zone takes, as CoreDNS counts
  * them).
  *
- * <p>Hot-path cost: counters are {@link LongAdder}s in arrays indexed by small bucket numbers
- * ({@link QtypeBuckets}, {@link RcodeBuckets}), so counting is an array load and an uncontended
- * add: no label lookup, no allocation. The metrics package reads the sums at scrape time. The
- * duration histograms are Micrometer timers resolved once per label set and attached after the
- * listener is bound (its port is part of their labels); until then durations are not recorded.
+ * <p>Hot-path cost: counters, and the duration histograms' buckets, are {@link LongAdder}s in
+ * arrays indexed by small bucket numbers ({@link QtypeBuckets}, {@link RcodeBuckets}, duration
+ * bucket), so counting is an array load and an uncontended add: no label lookup, no allocation.
+ * The metrics package reads the sums at scrape time. Durations are measured only once
+ * {@link #measureDurations} was called (metrics are served), saving two clock reads otherwise.
  */
 public final class ZoneMetrics {
     /** CoreDNS's zone label for queries no server block takes (plugin/metrics/vars.Dropped). */
     public static final String DROPPED = "dropped";
+
+    /**
+     * CoreDNS's plugin.TimeBuckets, prometheus.ExponentialBuckets(0.00025, 2, 16): upper bounds
+     * of 0.25 ms doubling to 8.192 s; bucket k holds durations in (0.25 ms * 2^(k-1), 0.25 ms * 2^k].
+     */
+    public static final int DURATION_BUCKETS = 16;
+    private static final long FIRST_BOUND_NANOS = 250_000;
 
     /** Values of the {@code plugin} label of {@code coredns_dns_responses_total}: who wrote the answer. */
     public static final int PLUGIN_NONE = 0;
@@ -37,11 +42,11 @@ public final class ZoneMetrics {
     private final LongAdder successHits = new LongAdder();
     private final LongAdder denialHits = new LongAdder();
     private final LongAdder cacheMisses = new LongAdder();
-    /** Null until {@link #attachDurations}: durations are then neither measured nor recorded. */
-    private volatile Timing timing;
-
-    /** The histograms by qtype bucket and the clock they are measured with. */
-    private record Timing(Timer[] byQtypeBucket, LongSupplier nanoClock) {}
+    /** Per qtype bucket, then per duration bucket ({@link #DURATION_BUCKETS} bounds, then +Inf): not cumulative. */
+    private final LongAdder[] durationCounts = adders(QtypeBuckets.COUNT * (DURATION_BUCKETS + 1));
+    private final LongAdder[] durationSumNanos = adders(QtypeBuckets.COUNT);
+    /** Null until {@link #measureDurations}: durations are then neither measured nor recorded. */
+    private volatile LongSupplier nanoClock;
 
     /**
      * @param zone the zone label: the server block key's zone with its trailing dot, or {@value #DROPPED}
@@ -92,32 +97,51 @@ public final class ZoneMetrics {
         cacheMisses.increment();
     }
 
-    /** When a query's handling starts, for {@link #recordSince}; 0 while durations are not recorded. */
+    /** When a query's handling starts, for {@link #recordSince}; 0 while durations are not measured. */
     long startNanos() {
-        Timing t = timing;
-        return t == null ? 0 : t.nanoClock.getAsLong();
+        LongSupplier clock = nanoClock;
+        return clock == null ? 0 : clock.getAsLong();
     }
 
     /**
      * Records the time from {@code startNanos} (from {@link #startNanos}) to now: from reading the
      * query to handing its answer to the transport, as CoreDNS measures around its plugin chain.
+     * Two adds on pre-allocated adders: no search, no allocation.
      */
     void recordSince(int qtypeBucket, long startNanos) {
-        Timing t = timing;
-        if (t != null && startNanos != 0) {
-            t.byQtypeBucket[qtypeBucket].record(t.nanoClock.getAsLong() - startNanos, TimeUnit.NANOSECONDS);
+        LongSupplier clock = nanoClock;
+        if (clock == null || startNanos == 0) {
+            return;
         }
+        long nanos = Math.max(0, clock.getAsLong() - startNanos);
+        durationCounts[qtypeBucket * (DURATION_BUCKETS + 1) + durationBucket(nanos)].increment();
+        durationSumNanos[qtypeBucket].add(nanos);
     }
 
-    /**
-     * Attaches the duration histograms, one per {@link QtypeBuckets} bucket (indexed by bucket), and
-     * the clock to measure with. Called once the listener's address, part of their labels, is known.
-     */
-    public void attachDurations(Timer[] timersByQtypeBucket, LongSupplier nanoClock) {
-        if (timersByQtypeBucket.length != QtypeBuckets.COUNT) {
-            throw new IllegalArgumentException("need one timer per qtype bucket");
-        }
-        timing = new Timing(timersByQtypeBucket.clone(), nanoClock);
+    /** The bucket of a duration: the smallest k with nanos <= 0.25 ms * 2^k, or DURATION_BUCKETS (+Inf). */
+    static int durationBucket(long nanos) {
+        long quarterMillis = nanos <= 0 ? 0 : (nanos - 1) / FIRST_BOUND_NANOS;
+        return Math.min(64 - Long.numberOfLeadingZeros(quarterMillis), DURATION_BUCKETS);
+    }
+
+    /** The upper bound of duration bucket {@code k} in seconds (CoreDNS's le values). */
+    public static double durationBound(int k) {
+        return FIRST_BOUND_NANOS * (double) (1L << k) / 1e9;
+    }
+
+    /** Starts measuring request durations with {@code nanoClock} (when metrics are served). */
+    public void measureDurations(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
+
+    /** Durations in bucket {@code k} (0..{@link #DURATION_BUCKETS}, the last +Inf), not cumulative. */
+    public long durations(int qtypeBucket, int k) {
+        return durationCounts[qtypeBucket * (DURATION_BUCKETS + 1) + k].sum();
+    }
+
+    /** The sum of recorded durations for a qtype bucket, in seconds. */
+    public double durationSumSeconds(int qtypeBucket) {
+        return durationSumNanos[qtypeBucket].sum() / 1e9;
     }
 
     /** Queries counted for this proto ({@code tcp}), family ({@code ipv6}: family 2) and qtype bucket. */
