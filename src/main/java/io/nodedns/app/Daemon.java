@@ -55,6 +55,8 @@ public final class Daemon implements AutoCloseable {
     private final List<InetSocketAddress> prometheusAddresses;
     private final SetupErrors setupErrors = new SetupErrors();
     private PrometheusMeterRegistry registry;
+    /** Held so what its meters read stays reachable (Micrometer holds it weakly). */
+    private CoreDnsMetrics coreDnsMetrics;
     private NodednsMetrics nodednsMetrics;
     private MetricsHttpServer metricsServer;
     private MetricsHttpServer setupMetricsServer;
@@ -121,8 +123,7 @@ public final class Daemon implements AutoCloseable {
     private void startMetrics(InetSocketAddress setupMetricsAddress) throws IOException {
         if (!prometheusAddresses.isEmpty()) {
             registry = NodednsMetrics.newRegistry();
-            CoreDnsMetrics.bindServer(registry, server, System::nanoTime);
-            CoreDnsMetrics.bindForwarders(registry, forwarders);
+            coreDnsMetrics = new CoreDnsMetrics(registry, server, forwarders, System::nanoTime);
             nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server, forwarders);
             metricsServer = MetricsHttpServer.start(registry, prometheusAddresses);
         }

@@ -37,7 +37,25 @@ public final class CoreDnsMetrics {
     /** The {@code proxy_name} label of forward's proxies. */
     static final String PROXY_NAME = "forward";
 
-    private CoreDnsMetrics() {
+    /**
+     * What the meters read. Micrometer holds a function meter's object weakly; the arrays and lists
+     * made here have no other holder, so this instance (kept by the daemon) holds them.
+     */
+    private final List<Object> referents = new ArrayList<>();
+
+    /**
+     * Registers everything: see {@link #bindServer} and {@link #bindForwarders}. Keep the instance
+     * for as long as the registry is scraped.
+     */
+    public CoreDnsMetrics(PrometheusMeterRegistry registry, DnsServer server, List<Forwarder> forwarders,
+                          LongSupplier nanoClock) {
+        bindServer(registry, server, nanoClock);
+        bindForwarders(registry, forwarders);
+    }
+
+    private <T> T keep(T referent) {
+        referents.add(referent);
+        return referent;
     }
 
     /**
@@ -62,7 +80,7 @@ public final class CoreDnsMetrics {
      *
      * @param nanoClock what request durations are measured with
      */
-    public static void bindServer(PrometheusMeterRegistry registry, DnsServer server, LongSupplier nanoClock) {
+    private void bindServer(PrometheusMeterRegistry registry, DnsServer server, LongSupplier nanoClock) {
         List<DnsServer.Listener> listeners = server.listeners();
         List<InetSocketAddress> bound = server.boundAddresses();
         List<DnsSeriesCollector.Source> sources = new ArrayList<>();
@@ -82,7 +100,7 @@ public final class CoreDnsMetrics {
     }
 
     /** The cache series of one block on one listener: the sums over the block's zones there. */
-    private static void bindCache(MeterRegistry registry, String server, BlockResolver block, List<ZoneMetrics> zones) {
+    private void bindCache(MeterRegistry registry, String server, BlockResolver block, List<ZoneMetrics> zones) {
         ResponseCache cache = block.cache();
         // CoreDNS labels cache series with the cache's zones, comma-separated.
         String zonesLabel = String.join(",", zones.stream().map(ZoneMetrics::zone).toList());
@@ -97,7 +115,7 @@ public final class CoreDnsMetrics {
                 ZoneMetrics::cacheMisses);
         counter(registry, "coredns_cache_requests", "The count of cache requests.", base, parts,
                 z -> z.successHits() + z.denialHits() + z.cacheMisses());
-        Gauge.builder("coredns_cache_entries", cache, ResponseCache::successSize)
+        Gauge.builder("coredns_cache_entries", keep(cache), ResponseCache::successSize)
                 .description("The number of elements in the cache.")
                 .tags(base.and("type", "success")).register(registry);
         Gauge.builder("coredns_cache_entries", cache, ResponseCache::denialSize)
@@ -111,7 +129,7 @@ public final class CoreDnsMetrics {
                 .tags(base.and("type", "denial")).register(registry);
     }
 
-    private static void counter(MeterRegistry registry, String name, String help, Tags tags, ZoneMetrics[] parts,
+    private void counter(MeterRegistry registry, String name, String help, Tags tags, ZoneMetrics[] parts,
                                 java.util.function.ToLongFunction<ZoneMetrics> value) {
         ToDoubleFunction<ZoneMetrics[]> sum = zs -> {
             long total = 0;
@@ -120,26 +138,39 @@ public final class CoreDnsMetrics {
             }
             return total;
         };
-        FunctionCounter.builder(name, parts, sum).description(help).tags(tags).register(registry);
+        FunctionCounter.builder(name, keep(parts), sum).description(help).tags(tags)
+                .register(registry);
     }
 
-    /** Registers the forward and proxy series of every upstream of {@code forwarders}. */
-    public static void bindForwarders(MeterRegistry registry, List<Forwarder> forwarders) {
-        for (Forwarder forwarder : forwarders) {
-            for (UpstreamStats upstream : forwarder.stats().upstreams()) {
-                InetSocketAddress a = upstream.address();
-                Tags to = Tags.of("proxy_name", PROXY_NAME, "to", hostPort(a));
-                FunctionCounter.builder("coredns_proxy_healthcheck_failures", upstream,
-                                UpstreamStats::healthCheckFailures)
-                        .description("Counter of the number of failed healthchecks.")
-                        .tags(to).register(registry);
-            }
+    /**
+     * Registers the forward and proxy series. CoreDNS labels them by upstream only ({@code to}), so
+     * an upstream shared by several {@code forward} directives is one series: the sum over them.
+     */
+    private void bindForwarders(MeterRegistry registry, List<Forwarder> forwarders) {
+        for (Map.Entry<String, List<UpstreamStats>> e : upstreamsByTo(forwarders).entrySet()) {
+            FunctionCounter.builder("coredns_proxy_healthcheck_failures", keep(e.getValue()),
+                            us -> us.stream().mapToLong(UpstreamStats::healthCheckFailures).sum())
+                    
+                    .description("Counter of the number of failed healthchecks.")
+                    .tags("proxy_name", PROXY_NAME, "to", e.getKey()).register(registry);
         }
         // CoreDNS keeps one unlabelled counter for all forward plugins.
-        FunctionCounter.builder("coredns_forward_max_concurrent_rejects", forwarders,
+        FunctionCounter.builder("coredns_forward_max_concurrent_rejects", keep(List.copyOf(forwarders)),
                         fs -> fs.stream().mapToLong(f -> f.stats().concurrencyRejects()).sum())
+                
                 .description("Counter of the number of queries rejected because the concurrent queries were at maximum.")
                 .register(registry);
+    }
+
+    /** Every upstream of {@code forwarders} by its {@code to} label, in configuration order. */
+    static Map<String, List<UpstreamStats>> upstreamsByTo(List<Forwarder> forwarders) {
+        Map<String, List<UpstreamStats>> byTo = new LinkedHashMap<>();
+        for (Forwarder forwarder : forwarders) {
+            for (UpstreamStats upstream : forwarder.stats().upstreams()) {
+                byTo.computeIfAbsent(hostPort(upstream.address()), k -> new ArrayList<>()).add(upstream);
+            }
+        }
+        return byTo;
     }
 
     /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label. */

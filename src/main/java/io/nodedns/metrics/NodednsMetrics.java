@@ -20,9 +20,11 @@ import io.prometheus.metrics.core.metrics.Info;
 import io.nodedns.server.QueryCounters;
 import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.UpstreamStats;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
+import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * The series only nodedns has ({@code nodedns_*}), {@code coredns_build_info}, and the JVM and
@@ -31,6 +33,8 @@ import java.util.function.Function;
  */
 public final class NodednsMetrics implements AutoCloseable {
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** What the meters read: Micrometer holds them weakly, this instance (kept by the daemon) strongly. */
+    private final List<Object> referents = new ArrayList<>();
 
     /**
      * A registry for everything here. Two of Micrometer's processor series break Prometheus's
@@ -78,7 +82,7 @@ public final class NodednsMetrics implements AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
     }
 
-    private static void bindQueries(MeterRegistry registry, QueryCounters c, DnsServer server) {
+    private void bindQueries(MeterRegistry registry, QueryCounters c, DnsServer server) {
         count(registry, "nodedns_coalesced_queries", "Cache misses that joined an upstream query already in flight "
                 + "for the same question instead of sending their own.", Tags.empty(), c.coalesced);
         String parseHelp = "Queries that could not be answered normally, by kind: short (under 12 bytes, dropped), "
@@ -94,49 +98,65 @@ public final class NodednsMetrics implements AutoCloseable {
                 + "answer in time (not SERVFAILs relayed from upstream).", Tags.empty(), c.upstreamFailures);
         count(registry, "nodedns_tcp_connections_rejected", "TCP client connections closed for a bad or oversized "
                 + "frame, or refused over the connection cap.", Tags.empty(), c.tcpRejected);
-        Gauge.builder("nodedns_tcp_connections_open", server, DnsServer::openTcpConnections)
+        Gauge.builder("nodedns_tcp_connections_open", keep(server), DnsServer::openTcpConnections)
                 .description("TCP client connections open now.").register(registry);
     }
 
-    private static void bindUpstreams(MeterRegistry registry, List<Forwarder> forwarders) {
-        for (Forwarder forwarder : forwarders) {
-            for (UpstreamStats u : forwarder.stats().upstreams()) {
-                Tags to = Tags.of("to", CoreDnsMetrics.hostPort(u.address()));
-                gauge(registry, "nodedns_upstream_queries_in_flight", "Queries sent to the upstream and not yet "
-                        + "answered, timed out or cancelled.", to, u, UpstreamStats::inFlight);
-                gauge(registry, "nodedns_upstream_connections_open", "TCP connections and UDP sockets open to the "
-                        + "upstream now (pooled).", to, u, UpstreamStats::connectionsOpen);
-                gauge(registry, "nodedns_upstream_down", "1 while the upstream is marked down (max_fails reached, "
-                        + "health check not yet answered), else 0.", to, u, s -> s.down() ? 1 : 0);
-                fcount(registry, "nodedns_upstream_connections_opened", "TCP connections and UDP sockets to the "
-                        + "upstream that finished connecting.", to, u, UpstreamStats::connectionsOpened);
-                fcount(registry, "nodedns_upstream_connections_closed", "TCP connections and UDP sockets to the "
-                        + "upstream closed after having been opened.", to, u, UpstreamStats::connectionsClosed);
-                fcount(registry, "nodedns_upstream_attempts", "Attempts sent to the upstream, retries included.",
-                        to, u, UpstreamStats::attempts);
-                fcount(registry, "nodedns_upstream_attempt_failures", "Attempts that counted against the "
-                        + "upstream's health: timeouts, connect errors, lost connections.", to, u,
-                        UpstreamStats::failures);
-                fcount(registry, "nodedns_upstream_timeouts", "Attempts that got no response within their try "
-                        + "timeout.", to, u, UpstreamStats::timeouts);
-                fcount(registry, "nodedns_upstream_truncated_retries", "UDP responses with TC=1 retried over TCP.",
-                        to, u, UpstreamStats::truncatedRetries);
-            }
+    /** Per upstream ({@code to}); an upstream shared by several forward directives is summed over them. */
+    private void bindUpstreams(MeterRegistry registry, List<Forwarder> forwarders) {
+        for (Map.Entry<String, List<UpstreamStats>> e : CoreDnsMetrics.upstreamsByTo(forwarders).entrySet()) {
+            Tags to = Tags.of("to", e.getKey());
+            List<UpstreamStats> u = e.getValue();
+            gauge(registry, "nodedns_upstream_queries_in_flight", "Queries sent to the upstream and not yet "
+                    + "answered, timed out or cancelled.", to, u, UpstreamStats::inFlight);
+            gauge(registry, "nodedns_upstream_connections_open", "TCP connections and UDP sockets open to the "
+                    + "upstream now (pooled).", to, u, UpstreamStats::connectionsOpen);
+            gauge(registry, "nodedns_upstream_down", "Forward directives that have the upstream marked down now "
+                    + "(max_fails reached, health check not yet answered).", to, u, s -> s.down() ? 1 : 0);
+            fcount(registry, "nodedns_upstream_connections_opened", "TCP connections and UDP sockets to the "
+                    + "upstream that finished connecting.", to, u, UpstreamStats::connectionsOpened);
+            fcount(registry, "nodedns_upstream_connections_closed", "TCP connections and UDP sockets to the "
+                    + "upstream closed after having been opened.", to, u, UpstreamStats::connectionsClosed);
+            fcount(registry, "nodedns_upstream_attempts", "Attempts sent to the upstream, retries included.",
+                    to, u, UpstreamStats::attempts);
+            fcount(registry, "nodedns_upstream_attempt_failures", "Attempts that counted against the "
+                    + "upstream's health: timeouts, connect errors, lost connections.", to, u,
+                    UpstreamStats::failures);
+            fcount(registry, "nodedns_upstream_timeouts", "Attempts that got no response within their try "
+                    + "timeout.", to, u, UpstreamStats::timeouts);
+            fcount(registry, "nodedns_upstream_truncated_retries", "UDP responses with TC=1 retried over TCP.",
+                    to, u, UpstreamStats::truncatedRetries);
         }
     }
 
-    private static void count(MeterRegistry r, String name, String help, Tags tags, LongAdder adder) {
-        FunctionCounter.builder(name, adder, LongAdder::sum).description(help).tags(tags).register(r);
+    private <T> T keep(T referent) {
+        referents.add(referent);
+        return referent;
     }
 
-    private static <T> void fcount(MeterRegistry r, String name, String help, Tags tags, T obj,
-                                   Function<T, Long> value) {
-        FunctionCounter.builder(name, obj, o -> value.apply(o)).description(help).tags(tags).register(r);
+    private static long sum(List<UpstreamStats> upstreams, ToLongFunction<UpstreamStats> value) {
+        long total = 0;
+        for (UpstreamStats u : upstreams) {
+            total += value.applyAsLong(u);
+        }
+        return total;
     }
 
-    private static <T> void gauge(MeterRegistry r, String name, String help, Tags tags, T obj,
-                                  Function<T, Number> value) {
-        Gauge.builder(name, obj, o -> value.apply(o).doubleValue()).description(help).tags(tags).register(r);
+    private void count(MeterRegistry r, String name, String help, Tags tags, LongAdder adder) {
+        FunctionCounter.builder(name, keep(adder), LongAdder::sum).description(help).tags(tags)
+                .register(r);
+    }
+
+    private void fcount(MeterRegistry r, String name, String help, Tags tags, List<UpstreamStats> upstreams,
+                               ToLongFunction<UpstreamStats> value) {
+        FunctionCounter.builder(name, keep(upstreams), us -> sum(us, value)).description(help)
+                .tags(tags).register(r);
+    }
+
+    private void gauge(MeterRegistry r, String name, String help, Tags tags, List<UpstreamStats> upstreams,
+                              ToLongFunction<UpstreamStats> value) {
+        Gauge.builder(name, keep(upstreams), us -> sum(us, value)).description(help).tags(tags)
+                .register(r);
     }
 
     /** Stops listening for GC notifications. */
