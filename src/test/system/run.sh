@@ -502,6 +502,23 @@ sys.exit(0 if any(float(x["value"][1]) > 0 for x in r) else 1)' "$body" 2>/dev/n
   tail -n 15 "$dir/prometheus.log"; return 1
 }
 
+expect_dashboard_metrics_served() { # the Grafana dashboard is valid JSON and queries only served series
+  local dashboard="$HERE/../../../daemonset/grafana-dashboard.json" served
+  served=$( { scrape "http://$NODE_ADDR:$METRICS_PORT/metrics"; scrape "http://$NODE_ADDR:$SETUP_METRICS_PORT/metrics"; } \
+    | grep -v '^#' | sed 's/[{ ].*//' | sort -u) || { echo "no scrape"; return 1; }
+  python3 - "$dashboard" "$served" <<'PY'
+import json, re, sys
+dashboard = json.load(open(sys.argv[1]))
+served = set(sys.argv[2].split())
+exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+wanted = {m for e in exprs for m in re.findall(r"\b(?:coredns|nodedns|jvm)_[a-z_]+", e)}
+missing = sorted(wanted - served)
+if missing:
+    print("queried by the dashboard but not served:", ", ".join(missing))
+    sys.exit(1)
+PY
+}
+
 check_metrics() {
   check "metrics: promtool check metrics accepts /metrics" expect_promtool_accepts
   check "metrics: coredns_dns_requests_total counted the queries" expect_counter_positive 'coredns_dns_requests_total\{[^}]*zone="cluster.local."'
@@ -509,6 +526,8 @@ check_metrics() {
   check "metrics: REFUSED counted under zone \"dropped\"" expect_counter_positive 'coredns_dns_responses_total\{[^}]*rcode="REFUSED"[^}]*zone="dropped"'
   check "metrics: OpenMetrics 1.0.0 when the Accept header asks" expect_openmetrics_when_accepted
   check "metrics: -metrics-listen-address serves setup errors, all 5 types at 0" expect_setup_errors_at_zero
+  check "metrics: daemonset/grafana-dashboard.json is valid and queries only served series" \
+    expect_dashboard_metrics_served
   check "metrics: a Prometheus server scrapes nodedns; its API returns coredns_cache_hits_total" \
     expect_prometheus_scrapes_cache_hits
 }

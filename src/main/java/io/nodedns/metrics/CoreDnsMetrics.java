@@ -146,8 +146,10 @@ public final class CoreDnsMetrics {
      * Registers the forward and proxy series. CoreDNS labels them by upstream only ({@code to}), so
      * an upstream shared by several {@code forward} directives is one series: the sum over them.
      */
-    private void bindForwarders(MeterRegistry registry, List<Forwarder> forwarders) {
-        for (Map.Entry<String, List<UpstreamStats>> e : upstreamsByTo(forwarders).entrySet()) {
+    private void bindForwarders(PrometheusMeterRegistry registry, List<Forwarder> forwarders) {
+        Map<String, List<UpstreamStats>> byTo = upstreamsByTo(forwarders);
+        registry.getPrometheusRegistry().register(new ProxySeriesCollector(byTo));
+        for (Map.Entry<String, List<UpstreamStats>> e : byTo.entrySet()) {
             FunctionCounter.builder("coredns_proxy_healthcheck_failures", keep(e.getValue()),
                             us -> us.stream().mapToLong(UpstreamStats::healthCheckFailures).sum())
                     

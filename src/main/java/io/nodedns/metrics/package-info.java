@@ -35,6 +35,8 @@
  *   <li>{@code coredns_cache_entries{server,type,zones,view}}: live entries now (the block's one
  *       cache, reported under each listener of the block).</li>
  *   <li>{@code coredns_cache_evictions_total{server,type,zones,view}}: entries pushed out by capacity.</li>
+ *   <li>{@code coredns_proxy_request_duration_seconds{proxy_name="forward",to,rcode}}: histogram of each
+ *       exchange with an upstream that got a response, by its RCODE; the same buckets.</li>
  *   <li>{@code coredns_proxy_healthcheck_failures_total{proxy_name="forward",to}}: failed health probes.</li>
  *   <li>{@code coredns_forward_max_concurrent_rejects_total}: queries refused by {@code max_concurrent}.</li>
  *   <li>{@code coredns_build_info{version,revision,goversion}}: 1; goversion names the JVM.</li>

@@ -66,6 +66,11 @@ final class DnsMessages {
         return message.getUnsignedShort(0);
     }
 
+    /** The header RCODE (low 4 bits of byte 3; RFC 1035 §4.1.1), without any EDNS extension. */
+    static int rcode(ByteBuf response) {
+        return response.getUnsignedByte(3) & 0x0F;
+    }
+
     /** TC=1 (RFC 1035 §4.1.1): the UDP answer did not fit; RFC 7766 §5 says retry over TCP. */
     static boolean isTruncated(ByteBuf response) {
         return (response.getByte(FLAGS_HIGH) & TC_BIT) != 0;

@@ -137,6 +137,9 @@ class MetricsEndpointTest {
         String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
         assertEquals(0, s.value("coredns_proxy_healthcheck_failures_total", "proxy_name", "forward", "to", to));
         assertEquals(0, s.value("coredns_forward_max_concurrent_rejects_total"));
+        assertEquals(3, s.value("coredns_proxy_request_duration_seconds_count",
+                "proxy_name", "forward", "to", to, "rcode", "NOERROR"), "one exchange per miss");
+        assertEquals(17, s.find("coredns_proxy_request_duration_seconds_bucket", "to", to).size());
         assertEquals(3, s.value("nodedns_upstream_attempts_total", "to", to));
         assertEquals(0, s.value("nodedns_upstream_queries_in_flight", "to", to));
         double opened = s.value("nodedns_upstream_connections_opened_total", "to", to);
