@@ -229,6 +229,28 @@ class MetricsEndpointTest {
                 .value("coredns_nodecache_setup_errors_total", "errortype", "configmap"));
     }
 
+    @Test
+    void aTakenMetricsAddressFailsTheStartAndFreesTheDnsListener() throws Exception {
+        int dnsPort;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            dnsPort = probe.getLocalPort();
+        }
+        transport = NettyTransport.create(1, true);
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String corefile = "example.:" + dnsPort + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:"
+                    + taken.getLocalPort() + "\n}\n";
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> Daemon.start(CorefileParser.parse("test", corefile, 53), transport));
+            assertTrue(e.getMessage().contains("cannot serve metrics on")
+                    && e.getMessage().contains(":" + taken.getLocalPort()), e.getMessage());
+        }
+        // The DNS port bound before the failure was released: the same Corefile port binds again.
+        daemon = Daemon.start(CorefileParser.parse("test", "example.:" + dnsPort
+                + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:0\n}\n", 53), transport);
+        assertEquals(dnsPort, daemon.listeners().get(0).getPort());
+        assertEquals(200, Scrape.get(daemon.metricsAddresses().get(0), "/metrics", null).statusCode());
+    }
+
     private static String[] with(String[] base, String... more) {
         String[] out = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, out, base.length, more.length);
