@@ -6,10 +6,13 @@
 #
 #   nsd      127.0.2.1:5300 and 127.0.2.1:53   zones from zones/ (the "kube-dns")
 #   nodedns  127.0.2.2:5353                    corefiles/nodedns.Corefile
+#            127.0.2.2:9253 /metrics, 127.0.2.2:9353 (-metrics-listen-address)
+#   prometheus 127.0.2.1:9090                  scrapes 127.0.2.2:9253 every second
 #   nodedns  127.0.0.1:5353 / :5354            laptop default (no -conf), resolv.conf -> 127.0.2.1
 #
 # Needs root (nsd binds port 53 for the laptop-default check, whose resolv.conf
-# nameserver has no port), java 17, dig, kdig, nsd, nsd-control.
+# nameserver has no port), java 17, dig, kdig, nsd, nsd-control, curl, and promtool
+# and prometheus (Debian package prometheus).
 # Prints "PASS name" / "FAIL name" (with the evidence indented below) per check,
 # then a last line "N passed, N failed". Exit status 0 only if nothing failed.
 # Every query is bounded (+time=2, one try; the SERVFAIL timing check waits 8 s),
@@ -29,8 +32,10 @@ UP_ADDR=127.0.2.1     UP_PORT=5300     # nsd; also on port 53 for resolv.conf
 NODE_ADDR=127.0.2.2   NODE_PORT=5353   # nodedns from the Corefile fixture
 LAPTOP_ADDR=127.0.0.1 LAPTOP_PORT=5353 # nodedns without -conf
 READY_SECONDS=30
+METRICS_PORT=9253 SETUP_METRICS_PORT=9353   # prometheus directive, -metrics-listen-address
+PROM_ADDR=127.0.2.1:9090                    # the Prometheus server of the scrape check
 
-for c in java dig kdig nsd nsd-control ss; do
+for c in java dig kdig nsd nsd-control ss curl promtool prometheus; do
   command -v "$c" >/dev/null 2>&1 || { echo "run.sh: missing command: $c" >&2; exit 2; }
 done
 TMP=$(mktemp -d /tmp/nodedns-system.XXXXXX)
@@ -305,7 +310,11 @@ expect_bad_corefile_exit_1() {
 
 # --- the Corefile daemon ----------------------------------------------------
 expect_startup_line() { # one line naming nodedns, the listener and the upstream
-  grep -i nodedns "$1" | grep "$NODE_ADDR" | grep -q "$UP_ADDR" && return 0
+  local i   # logged once metrics are bound too, a moment after DNS answers: wait up to 5 s
+  for i in $(seq 1 50); do
+    grep -i nodedns "$1" | grep "$NODE_ADDR" | grep -q "$UP_ADDR" && return 0
+    sleep 0.1
+  done
   echo "no stderr line containing 'nodedns', '$NODE_ADDR' (listener) and '$UP_ADDR' (upstream):"
   head -n 20 "$1"; return 1
 }
@@ -430,7 +439,101 @@ check "fixture: nsd serves the big TXT RRset (20 records)" \
 check "cli: unknown flag -> usage on stderr, exit 2" expect_usage_exit_2
 check "cli: unknown directive on line 3 -> FILE:3 and the directive on stderr, exit 1" expect_bad_corefile_exit_1
 
-start_nodedns "$TMP/nodedns.log" -- -conf "$HERE/corefiles/nodedns.Corefile"
+# --- metrics (run by the corefile daemon's checks, after its traffic) ---------
+scrape() { # scrape URL [CURL ARGS...] : the body, bounded; fails on HTTP errors
+  local url=$1; shift
+  curl -sf --max-time 5 "$@" "$url"
+}
+
+expect_promtool_accepts() { # the Prometheus text format as served, linted by promtool
+  local body
+  body=$(scrape "http://$NODE_ADDR:$METRICS_PORT/metrics") || { echo "no answer from /metrics"; return 1; }
+  printf '%s\n' "$body" | promtool check metrics && return 0
+  echo "(scrape of $(wc -l <<<"$body") lines)"; return 1
+}
+
+expect_counter_positive() { # expect_counter_positive SERIES-REGEX : some sample matches and is > 0
+  local body
+  body=$(scrape "http://$NODE_ADDR:$METRICS_PORT/metrics") || { echo "no answer from /metrics"; return 1; }
+  awk -v re="$1" '$0 ~ "^" re && $NF + 0 > 0 { found = 1 } END { exit !found }' <<<"$body" && return 0
+  echo "no sample of $1 above 0:"; grep -E "^$1" <<<"$body" | head -n 10; return 1
+}
+
+expect_openmetrics_when_accepted() { # Accept: application/openmetrics-text -> OpenMetrics 1.0.0
+  local headers body
+  headers=$(scrape "http://$NODE_ADDR:$METRICS_PORT/metrics" -o "$TMP/openmetrics.txt" -D - \
+    -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5') || return 1
+  body=$(cat "$TMP/openmetrics.txt")
+  if grep -qi '^content-type: application/openmetrics-text; version=1.0.0' <<<"$headers" \
+     && [ "$(tail -n 1 <<<"$body")" = "# EOF" ]; then return 0; fi
+  echo "headers:"; echo "$headers"; echo "last line: $(tail -n 1 <<<"$body")"; return 1
+}
+
+expect_setup_errors_at_zero() { # node-cache's metric on -metrics-listen-address, all five types at 0
+  local body n
+  body=$(scrape "http://$NODE_ADDR:$SETUP_METRICS_PORT/metrics") || { echo "no answer on :$SETUP_METRICS_PORT"; return 1; }
+  n=$(grep -cE '^coredns_nodecache_setup_errors_total\{errortype="(iptables|iptables_lock|interface_add|interface_check|configmap)"\} 0(\.0)?$' <<<"$body")
+  [ "$n" = 5 ] && return 0
+  echo "want 5 zero series, got $n:"; grep setup_errors <<<"$body"; return 1
+}
+
+expect_prometheus_scrapes_cache_hits() { # a real Prometheus scrapes nodedns; its API has the cache hits
+  local dir="$TMP/prometheus" pid body i ok=1
+  mkdir -p "$dir/data"
+  printf '%s\n' "global:" "  scrape_interval: 1s" "  scrape_timeout: 1s" "scrape_configs:" \
+    "  - job_name: nodedns" "    static_configs:" "      - targets: ['$NODE_ADDR:$METRICS_PORT']" >"$dir/prometheus.yml"
+  prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+    --web.listen-address="$PROM_ADDR" >"$dir/prometheus.log" 2>&1 </dev/null &
+  pid=$!
+  for i in $(seq 1 60); do   # at most ~30 s: start, first scrape, query
+    body=$(curl -sf --max-time 2 "http://$PROM_ADDR/api/v1/query?query=coredns_cache_hits_total" 2>/dev/null)
+    if python3 -c 'import json,sys
+r = json.loads(sys.argv[1])["data"]["result"]
+sys.exit(0 if any(float(x["value"][1]) > 0 for x in r) else 1)' "$body" 2>/dev/null; then ok=0; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  [ "$ok" = 0 ] && return 0
+  echo "no coredns_cache_hits_total above 0 from Prometheus's API; last answer: ${body:-none}"
+  curl -sf --max-time 2 "http://$PROM_ADDR/api/v1/targets" 2>/dev/null | head -c 600; echo
+  tail -n 15 "$dir/prometheus.log"; return 1
+}
+
+expect_dashboard_metrics_served() { # the Grafana dashboard is valid JSON and queries only served series
+  local dashboard="$HERE/../../../daemonset/grafana-dashboard.json" served
+  served=$( { scrape "http://$NODE_ADDR:$METRICS_PORT/metrics"; scrape "http://$NODE_ADDR:$SETUP_METRICS_PORT/metrics"; } \
+    | grep -v '^#' | sed 's/[{ ].*//' | sort -u) || { echo "no scrape"; return 1; }
+  python3 - "$dashboard" "$served" <<'PY'
+import json, re, sys
+dashboard = json.load(open(sys.argv[1]))
+served = set(sys.argv[2].split())
+exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+wanted = {m for e in exprs for m in re.findall(r"\b(?:coredns|nodedns|jvm)_[a-z_]+", e)}
+missing = sorted(wanted - served)
+if missing:
+    print("queried by the dashboard but not served:", ", ".join(missing))
+    sys.exit(1)
+PY
+}
+
+check_metrics() {
+  check "metrics: promtool check metrics accepts /metrics" expect_promtool_accepts
+  check "metrics: coredns_dns_requests_total counted the queries" expect_counter_positive 'coredns_dns_requests_total\{[^}]*zone="cluster.local."'
+  check "metrics: coredns_cache_hits_total counted the cache hits" expect_counter_positive 'coredns_cache_hits_total\{[^}]*type="success"'
+  check "metrics: REFUSED counted under zone \"dropped\"" expect_counter_positive 'coredns_dns_responses_total\{[^}]*rcode="REFUSED"[^}]*zone="dropped"'
+  check "metrics: OpenMetrics 1.0.0 when the Accept header asks" expect_openmetrics_when_accepted
+  check "metrics: -metrics-listen-address serves setup errors, all 5 types at 0" expect_setup_errors_at_zero
+  check "metrics: daemonset/grafana-dashboard.json is valid and queries only served series" \
+    expect_dashboard_metrics_served
+  check "metrics: a Prometheus server scrapes nodedns; its API returns coredns_cache_hits_total" \
+    expect_prometheus_scrapes_cache_hits
+}
+
+start_nodedns "$TMP/nodedns.log" -- -conf "$HERE/corefiles/nodedns.Corefile" \
+  -metrics-listen-address "$NODE_ADDR:$SETUP_METRICS_PORT"
 MAIN_PID=$NODE_PID
 MAIN_READY=0
 if ! check "corefile daemon answers on $NODE_ADDR:$NODE_PORT" \
@@ -470,6 +573,8 @@ else
   check "EDNS version 1 -> BADVERS (RFC 6891 section 6.1.3)" expect_rcode BADVERS node dig udp +edns=1 +noednsnegotiation www.example.test A
   check "opcode STATUS -> NOTIMP (RFC 1035 section 4.1.1)" expect_rcode NOTIMP node dig udp +opcode=status www.example.test A
   check "opcode NOTIFY over tcp -> NOTIMP" expect_rcode NOTIMP node dig tcp +opcode=notify www.example.test A
+
+  check_metrics
 fi
 
 # --- laptop default: no -conf, resolv.conf from the environment -------------
@@ -504,7 +609,7 @@ time.sleep(20)' >/dev/null 2>&1 </dev/null &
   silent_pid=$!
   STARTED+=("$silent_pid")
   printf '.:5355 {\n    bind 127.0.2.2\n    forward . 127.0.2.3:5300\n}\n' >"$TMP/silent.Corefile"
-  start_bg "$TMP/silent.log" java -jar "$JAR" -conf "$TMP/silent.Corefile"
+  start_bg "$TMP/silent.log" java -jar "$JAR" -conf "$TMP/silent.Corefile" -metrics-listen-address ""
   nd_pid=$BG_PID
   for _ in $(seq 1 100); do grep -q started "$TMP/silent.log" 2>/dev/null && break; sleep 0.1; done
   dig @127.0.2.2 -p 5355 +time=8 +tries=1 waiting.example A >/dev/null 2>&1 &

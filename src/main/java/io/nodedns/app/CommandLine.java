@@ -1,5 +1,7 @@
 package io.nodedns.app;
 
+import io.nodedns.config.HostPorts;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -11,8 +13,10 @@ import java.util.Map;
  * @param conf the Corefile to run; null runs the laptop default
  * @param resolvConf where the laptop default takes its upstreams from
  * @param dnsPort the port of server keys that name none ({@code -dns.port})
+ * @param metricsListenAddress {@code -metrics-listen-address} as given, or null when absent
  */
-public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean version, boolean help) {
+public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String metricsListenAddress, boolean version,
+                          boolean help) {
 
     /** Environment variable that overrides the resolv.conf path (tests point it at their own server). */
     public static final String RESOLV_CONF_ENV = "NODEDNS_RESOLV_CONF";
@@ -25,6 +29,9 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean v
             "                      or $" + RESOLV_CONF_ENV + ")",
             "  -dns.port N         port of server blocks that name none (default 53;",
             "                      the laptop default listens on 5353)",
+            "  -metrics-listen-address [HOST]:PORT",
+            "                      where coredns_nodecache_setup_errors_total is served (default",
+            "                      0.0.0.0:9353 with -conf, 127.0.0.1:9353 without; \"\" for nowhere)",
             "  -version            print the version and exit",
             "  -h, -help           print this help and exit");
 
@@ -39,6 +46,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean v
         Path conf = null;
         String resolv = env.get(RESOLV_CONF_ENV);
         Integer dnsPort = null;
+        String metricsListenAddress = null;
         boolean version = false;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
@@ -60,7 +68,8 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean v
                     break;
                 case "conf":
                 case "resolv-conf":
-                case "dns.port": {
+                case "dns.port":
+                case "metrics-listen-address": {
                     String value = inline;
                     if (value == null) {
                         if (i + 1 >= args.length) {
@@ -72,6 +81,12 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean v
                         conf = Path.of(value);
                     } else if (name.equals("resolv-conf")) {
                         resolv = value;
+                    } else if (name.equals("metrics-listen-address")) {
+                        if (!value.isEmpty() && HostPorts.parse(value).isEmpty()) {
+                            throw new UsageException("invalid value \"" + value + "\" for -metrics-listen-address: "
+                                    + "not [HOST]:PORT with HOST an IP or localhost");
+                        }
+                        metricsListenAddress = value;
                     } else {
                         dnsPort = parsePort(value);
                     }
@@ -82,7 +97,22 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, boolean v
             }
         }
         Path resolvConf = resolv == null || resolv.isEmpty() ? DEFAULT_RESOLV_CONF : Path.of(resolv);
-        return new CommandLine(conf, resolvConf, dnsPort, version, help);
+        return new CommandLine(conf, resolvConf, dnsPort, metricsListenAddress, version, help);
+    }
+
+    /** node-cache's default for {@code -metrics-listen-address}. */
+    static final String NODE_METRICS_ADDRESS = "0.0.0.0:9353";
+    /** The laptop default's: loopback only, a laptop's metrics are nobody else's business. */
+    static final String LAPTOP_METRICS_ADDRESS = "127.0.0.1:9353";
+
+    /**
+     * Where node-cache's setup error metric is served: the flag's address, else node-cache's
+     * default with {@code -conf} and loopback without; null (nowhere) for an empty flag value.
+     */
+    public InetSocketAddress setupMetricsAddress() {
+        String value = metricsListenAddress != null ? metricsListenAddress
+                : conf != null ? NODE_METRICS_ADDRESS : LAPTOP_METRICS_ADDRESS;
+        return value.isEmpty() ? null : HostPorts.parse(value).orElseThrow();
     }
 
     private static boolean parseBoolean(String name, String value) throws UsageException {

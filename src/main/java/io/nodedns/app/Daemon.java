@@ -7,7 +7,13 @@ import io.nodedns.config.CacheSettings;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.ForwardSettings;
 import io.nodedns.config.ServerBlock;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.config.ServerKey;
+import io.nodedns.metrics.CoreDnsMetrics;
+import io.nodedns.metrics.MetricsHttpServer;
+import io.nodedns.metrics.NodednsMetrics;
+import io.nodedns.metrics.SetupErrors;
 import io.nodedns.server.BlockResolver;
 import io.nodedns.server.DnsServer;
 import io.nodedns.server.ErrorLog;
@@ -35,6 +41,7 @@ import java.util.stream.Collectors;
  * and stop order. The one place that knows every package.
  */
 public final class Daemon implements AutoCloseable {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Daemon.class.getName());
     /** How long stop() waits for queries already read to be answered (the forward deadline, plus slack). */
     static final Duration DRAIN = Duration.ofSeconds(5);
 
@@ -44,10 +51,21 @@ public final class Daemon implements AutoCloseable {
     private final List<Forwarder> forwarders = new ArrayList<>();
     private final List<BlockResolver> resolvers = new ArrayList<>();
     private final DnsServer server;
+    /** The distinct {@code prometheus} addresses of the Corefile, in file order. */
+    private final List<InetSocketAddress> prometheusAddresses;
+    private final SetupErrors setupErrors = new SetupErrors();
+    private PrometheusMeterRegistry registry;
+    /** Held so what its meters read stays reachable (Micrometer holds it weakly). */
+    private CoreDnsMetrics coreDnsMetrics;
+    private NodednsMetrics nodednsMetrics;
+    private MetricsHttpServer metricsServer;
+    private MetricsHttpServer setupMetricsServer;
     private boolean stopped;
 
     private Daemon(Corefile corefile, NettyTransport transport) {
         this.transport = transport;
+        this.prometheusAddresses = corefile.blocks().stream().flatMap(b -> b.prometheus().stream()).distinct()
+                .collect(Collectors.toList());
         ErrorLog errorLog = new ErrorLog(System::nanoTime);
         Map<InetSocketAddress, List<ZoneRouter.Route>> routes = new LinkedHashMap<>();
         for (ServerBlock block : corefile.blocks()) {
@@ -70,14 +88,71 @@ public final class Daemon implements AutoCloseable {
      * failure everything built so far is closed and the exception names the cause.
      */
     public static Daemon start(Corefile corefile, NettyTransport transport) throws IOException {
+        return start(corefile, transport, null);
+    }
+
+    /**
+     * {@link #start(Corefile, NettyTransport)}, also serving node-cache's
+     * {@code coredns_nodecache_setup_errors_total} on {@code setupMetricsAddress}
+     * ({@code -metrics-listen-address}) unless it is null.
+     */
+    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress)
+            throws IOException {
         Daemon daemon = new Daemon(corefile, transport);
         try {
             daemon.server.start();
+            daemon.startMetrics(setupMetricsAddress);
         } catch (IOException | RuntimeException e) {
+            daemon.closeMetrics();
+            try {
+                daemon.server.stop(Duration.ZERO);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
             daemon.closeForwarders();
             throw e;
         }
         return daemon;
+    }
+
+    /**
+     * Registers the metrics and serves them on the {@code prometheus} addresses, once the
+     * listeners are bound (their ports are in the labels). Without a {@code prometheus} directive
+     * nothing is registered and request durations are not measured, as in CoreDNS.
+     */
+    private void startMetrics(InetSocketAddress setupMetricsAddress) throws IOException {
+        if (!prometheusAddresses.isEmpty()) {
+            registry = NodednsMetrics.newRegistry();
+            coreDnsMetrics = new CoreDnsMetrics(registry, server, forwarders, System::nanoTime);
+            nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server, forwarders);
+            metricsServer = MetricsHttpServer.start(registry, prometheusAddresses);
+        }
+        if (setupMetricsAddress != null) {
+            PrometheusMeterRegistry setupRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            setupErrors.bindTo(setupRegistry);
+            try {
+                setupMetricsServer = MetricsHttpServer.start(setupRegistry, List.of(setupMetricsAddress));
+            } catch (IOException e) {
+                // node-cache logs this and keeps serving DNS: the setup metric is not worth an outage.
+                LOG.warning(e.getMessage() + "; coredns_nodecache_setup_errors_total is not served");
+                setupRegistry.close();
+            }
+        }
+    }
+
+    private void closeMetrics() {
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        if (setupMetricsServer != null) {
+            setupMetricsServer.close();
+        }
+        if (nodednsMetrics != null) {
+            nodednsMetrics.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
     }
 
     private BlockResolver resolverFor(ServerBlock block, ErrorLog errorLog) {
@@ -137,6 +212,21 @@ public final class Daemon implements AutoCloseable {
         return server.boundAddresses();
     }
 
+    /** Where {@code /metrics} is served (ports resolved), or empty without a {@code prometheus} directive. */
+    public List<InetSocketAddress> metricsAddresses() {
+        return metricsServer == null ? List.of() : metricsServer.boundAddresses();
+    }
+
+    /** Where {@code coredns_nodecache_setup_errors_total} is served, or empty. */
+    public List<InetSocketAddress> setupMetricsAddresses() {
+        return setupMetricsServer == null ? List.of() : setupMetricsServer.boundAddresses();
+    }
+
+    /** node-cache's setup error counts, for whatever performs node setup. */
+    public SetupErrors setupErrors() {
+        return setupErrors;
+    }
+
     public QueryCounters counters() {
         return counters;
     }
@@ -159,7 +249,9 @@ public final class Daemon implements AutoCloseable {
                         .collect(Collectors.joining(" ")))
                 .collect(Collectors.joining("; "));
         return "listening on " + listen + "; upstreams " + (upstreams.isEmpty() ? "none" : upstreams)
-                + "; transport " + (transport.isEpoll() ? "epoll" : "nio") + " x" + transport.threads();
+                + "; transport " + (transport.isEpoll() ? "epoll" : "nio") + " x" + transport.threads()
+                + metricsAddresses().stream().map(a -> "; metrics on http://" + a.getAddress().getHostAddress() + ":"
+                        + a.getPort() + "/metrics").collect(Collectors.joining());
     }
 
     /**
@@ -173,6 +265,7 @@ public final class Daemon implements AutoCloseable {
         stopped = true;
         server.stop(DRAIN);
         closeForwarders();
+        closeMetrics();
     }
 
     private void closeForwarders() {

@@ -72,7 +72,7 @@ public final class Main {
         NettyTransport transport = NettyTransport.createDefault();
         Daemon daemon;
         try {
-            daemon = Daemon.start(corefile, transport);
+            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress());
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
             transport.close();

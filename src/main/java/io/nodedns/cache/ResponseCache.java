@@ -3,10 +3,12 @@ package io.nodedns.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The answers of one server block, in two bounded Caffeine caches as CoreDNS
@@ -22,17 +24,26 @@ public final class ResponseCache {
     private final Ticker ticker;
     private final Cache<QuestionKey, CachedAnswer> success;
     private final Cache<QuestionKey, CachedAnswer> denial;
+    /** Entries pushed out by capacity ({@code coredns_cache_evictions_total}), not expiry. */
+    private final LongAdder successEvictions = new LongAdder();
+    private final LongAdder denialEvictions = new LongAdder();
 
     public ResponseCache(CachePolicy policy, Ticker ticker) {
         this.policy = policy;
         this.ticker = ticker;
-        this.success = build(policy.successCapacity(), ticker);
-        this.denial = build(policy.denialCapacity(), ticker);
+        this.success = build(policy.successCapacity(), ticker, successEvictions);
+        this.denial = build(policy.denialCapacity(), ticker, denialEvictions);
     }
 
-    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker) {
+    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions) {
         return Caffeine.newBuilder()
                 .maximumSize(capacity)
+                // Runs during maintenance (on a writer, see the executor), never on a lookup's path.
+                .evictionListener((QuestionKey k, CachedAnswer v, RemovalCause cause) -> {
+                    if (cause == RemovalCause.SIZE) {
+                        evictions.increment();
+                    }
+                })
                 .ticker(ticker)
                 // Maintenance (eviction, expiry) runs on the calling thread, amortised: no
                 // hand-off to the common pool per write, and deterministic in tests.
@@ -88,6 +99,16 @@ public final class ResponseCache {
     /** Live denial entries (approximate). */
     public long denialSize() {
         return denial.estimatedSize();
+    }
+
+    /** Positive entries evicted for capacity so far. */
+    public long successEvictions() {
+        return successEvictions.sum();
+    }
+
+    /** Denial entries evicted for capacity so far. */
+    public long denialEvictions() {
+        return denialEvictions.sum();
     }
 
     /** Runs pending expiry and eviction now; tests use it to observe sizes. */

@@ -23,7 +23,8 @@ final class Directives {
             "log", new Spec(FlagDirectives::log, false),
             "bind", new Spec(BindDirective::parse, false),
             "cache", new Spec(CacheDirective::parse, true),
-            "forward", new Spec(ForwardDirective::parse, true));
+            "forward", new Spec(ForwardDirective::parse, true),
+            "prometheus", new Spec(PrometheusDirective::parse, true));
 
     private Directives() {
     }

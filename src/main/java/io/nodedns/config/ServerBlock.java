@@ -1,6 +1,7 @@
 package io.nodedns.config;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +18,8 @@ import java.util.Optional;
  * @param forward the {@code forward} directive's settings, if present
  * @param errors  whether the {@code errors} directive is present (log errors to stderr)
  * @param log     whether the {@code log} directive is present (log every query)
+ * @param prometheus where the {@code prometheus} directive serves metrics, if present (wildcard
+ *                address for {@code :PORT})
  * @param line    line of the block's first key, for messages that point back at the Corefile
  */
 public record ServerBlock(
@@ -26,6 +29,7 @@ public record ServerBlock(
         Optional<ForwardSettings> forward,
         boolean errors,
         boolean log,
+        Optional<InetSocketAddress> prometheus,
         int line) {
 
     public ServerBlock {
@@ -36,5 +40,6 @@ public record ServerBlock(
         bind = List.copyOf(bind);
         Objects.requireNonNull(cache, "cache");
         Objects.requireNonNull(forward, "forward");
+        Objects.requireNonNull(prometheus, "prometheus");
     }
 }

@@ -1,6 +1,7 @@
 package io.nodedns.config;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ final class ServerBlockBuilder {
     private ForwardSettings forward;
     private boolean errors;
     private boolean log;
+    private InetSocketAddress prometheus;
 
     ServerBlockBuilder(List<ServerKey> keys, int line) {
         this.keys = List.copyOf(keys);
@@ -54,8 +56,12 @@ final class ServerBlockBuilder {
         log = true;
     }
 
+    void prometheus(InetSocketAddress address) {
+        prometheus = address;
+    }
+
     ServerBlock build() {
         return new ServerBlock(keys, new ArrayList<>(bind), Optional.ofNullable(cache), Optional.ofNullable(forward),
-                errors, log, line);
+                errors, log, Optional.ofNullable(prometheus), line);
     }
 }

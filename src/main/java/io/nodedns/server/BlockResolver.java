@@ -9,6 +9,7 @@ import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.ParsedQuery;
 import io.nodedns.wire.QuestionKey;
+import io.nodedns.wire.ResponseKind;
 import io.nodedns.wire.ResponseScanner;
 import io.nodedns.wire.UpstreamQuery;
 import java.util.ArrayList;
@@ -95,6 +96,24 @@ public final class BlockResolver {
         return hit;
     }
 
+    /**
+     * {@link #lookup(QuestionKey)} that also counts the hit (by type) or miss in {@code zone}
+     * when the key belongs in the cache.
+     */
+    CachedAnswer lookup(QuestionKey key, ZoneMetrics zone) {
+        if (!cached(key)) {
+            return null;
+        }
+        CachedAnswer hit = cache.get(key);
+        if (hit != null) {
+            counters.cacheHits.increment();
+            zone.countCacheHit(hit.template().kind() == ResponseKind.SUCCESS);
+        } else {
+            zone.countCacheMiss();
+        }
+        return hit;
+    }
+
     /** Whether answers for {@code key} belong in this block's cache. */
     private boolean cached(QuestionKey key) {
         if (cache == null) {
@@ -118,18 +137,25 @@ public final class BlockResolver {
     /**
      * Resolves a cache miss. {@code query} must be a {@link ParsedQuery#copy()}:
      * it is kept until the answer arrives. The answer (or SERVFAIL/REFUSED) goes
-     * to {@code responder}, possibly on another thread.
+     * to {@code responder}, possibly on another thread; the response and its duration are counted
+     * in {@code zone}.
+     *
+     * @param qtypeBucket the query's {@link QtypeBuckets} bucket
+     * @param startNanos {@link ZoneMetrics#startNanos()} when the query was read
      */
-    void resolve(ParsedQuery query, Responder responder, Object client, ByteBufAllocator alloc) {
+    void resolve(ParsedQuery query, Responder responder, Object client, ByteBufAllocator alloc, ZoneMetrics zone,
+                 int qtypeBucket, long startNanos) {
         QuestionKey key = query.key();
         if (upstream == null || !key.isInZone(forwardFrom)) {
             // Nothing in this block serves the name: CoreDNS's plugin.NextOrFailure answers SERVFAIL.
             counters.unserved.increment();
             responder.error(query, client, DnsWire.RCODE_SERVFAIL);
+            zone.countResponse(ZoneMetrics.PLUGIN_NONE, DnsWire.RCODE_SERVFAIL);
+            zone.recordSince(qtypeBucket, startNanos);
             return;
         }
         counters.cacheMisses.increment();
-        Waiter waiter = new Waiter(query, responder, client);
+        Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos);
         pending.add();
         while (true) {
             Flight flight = inflight.get(key);
@@ -218,6 +244,8 @@ public final class BlockResolver {
         for (Waiter w : waiters) {
             try {
                 w.responder.error(w.query, w.client, rcode);
+                w.zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
+                w.zone.recordSince(w.qtypeBucket, w.startNanos);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "failed to send error answer", e);
             } finally {
@@ -233,6 +261,9 @@ public final class BlockResolver {
     private void deliver(Waiter w, CachedAnswer entry, long age, boolean fromCache) {
         try {
             w.responder.answer(w.query, w.client, entry, age, fromCache);
+            w.zone.countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
+                    entry.template().rcode());
+            w.zone.recordSince(w.qtypeBucket, w.startNanos);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "failed to send answer", e);
         } finally {
@@ -245,11 +276,18 @@ public final class BlockResolver {
         final ParsedQuery query;
         final Responder responder;
         final Object client;
+        final ZoneMetrics zone;
+        final int qtypeBucket;
+        final long startNanos;
 
-        Waiter(ParsedQuery query, Responder responder, Object client) {
+        Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
+               long startNanos) {
             this.query = query;
             this.responder = responder;
             this.client = client;
+            this.zone = zone;
+            this.qtypeBucket = qtypeBucket;
+            this.startNanos = startNanos;
         }
     }
 

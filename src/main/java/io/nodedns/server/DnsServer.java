@@ -122,6 +122,11 @@ public final class DnsServer {
         return List.copyOf(boundAddresses);
     }
 
+    /** The listeners in configuration order, matching {@link #boundAddresses()} once started. */
+    public List<Listener> listeners() {
+        return listeners;
+    }
+
     public int openTcpConnections() {
         return openTcpConnections.get();
     }

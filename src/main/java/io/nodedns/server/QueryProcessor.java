@@ -38,7 +38,7 @@ final class QueryProcessor {
      * @return false if the message was dropped (a TCP caller closes the connection)
      */
     boolean process(ByteBuf msg, ParsedQuery scratch, Responder responder, Object client, boolean tcp,
-                    ByteBufAllocator alloc) {
+                    boolean ipv6, ByteBufAllocator alloc) {
         (tcp ? counters.tcpQueries : counters.udpQueries).increment();
         QueryVerdict verdict = scratch.parse(msg);
         switch (verdict) {
@@ -65,20 +65,32 @@ final class QueryProcessor {
             default:
                 throw new IllegalStateException("unknown verdict " + verdict);
         }
-        BlockResolver block = router.route(scratch.key());
-        if (block == null) {
+        int route = router.routeIndex(scratch.key());
+        if (route < 0) {
+            // CoreDNS counts these under zone "dropped" (core/dnsserver errorAndMetricsFunc).
+            ZoneMetrics dropped = router.dropped();
+            long start = dropped.startNanos();
+            int qtypeBucket = dropped.countRequest(tcp, ipv6, scratch.qtype());
             counters.refused.increment();
             responder.error(scratch, client, DnsWire.RCODE_REFUSED);
+            dropped.countResponse(ZoneMetrics.PLUGIN_NONE, DnsWire.RCODE_REFUSED);
+            dropped.recordSince(qtypeBucket, start);
             return true;
         }
+        BlockResolver block = router.resolver(route);
+        ZoneMetrics zone = router.metrics(route);
+        long start = zone.startNanos();
+        int qtypeBucket = zone.countRequest(tcp, ipv6, scratch.qtype());
         if (block.logQueries()) {
             logQuery(scratch, client, tcp, msg.readableBytes());
         }
-        CachedAnswer hit = block.lookup(scratch.key());
+        CachedAnswer hit = block.lookup(scratch.key(), zone);
         if (hit != null) {
             responder.answer(scratch, client, hit, hit.ageSeconds(block.nowNanos()), true);
+            zone.countResponse(ZoneMetrics.PLUGIN_CACHE, hit.template().rcode());
+            zone.recordSince(qtypeBucket, start);
         } else {
-            block.resolve(scratch.copy(), responder, client, alloc);
+            block.resolve(scratch.copy(), responder, client, alloc, zone, qtypeBucket, start);
         }
         return true;
     }

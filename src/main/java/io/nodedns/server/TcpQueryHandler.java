@@ -42,6 +42,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     private boolean inputClosed;
     private boolean reading;
     private boolean needsFlush;
+    /** Whether the client is IPv6 (CoreDNS's family label 2); set when the handler is added. */
+    private boolean ipv6Client;
 
     /** @param draining true once the server stops taking queries; reading then never resumes */
     TcpQueryHandler(QueryProcessor processor, java.util.function.BooleanSupplier draining) {
@@ -52,6 +54,9 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        java.net.SocketAddress remote = ctx.channel().remoteAddress();
+        ipv6Client = remote instanceof java.net.InetSocketAddress
+                && ((java.net.InetSocketAddress) remote).getAddress() instanceof java.net.Inet6Address;
     }
 
     /** Takes ownership of the frame and releases it before returning. */
@@ -68,7 +73,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         pending++;
         boolean keep;
         try {
-            keep = processor.process(frame, scratch, this, null, true, ctx.alloc());
+            keep = processor.process(frame, scratch, this, null, true, ipv6Client, ctx.alloc());
         } finally {
             frame.release();
         }

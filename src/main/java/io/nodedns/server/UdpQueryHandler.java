@@ -60,7 +60,9 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         }
         reading = true;
         try {
-            processor.process(packet.content(), scratch, this, packet.sender(), false, ctx.alloc());
+            InetSocketAddress sender = packet.sender();
+            boolean ipv6 = sender != null && sender.getAddress() instanceof java.net.Inet6Address;
+            processor.process(packet.content(), scratch, this, sender, false, ipv6, ctx.alloc());
         } finally {
             packet.release();
         }

@@ -31,6 +31,10 @@
  * <h2>Counters</h2>
  * {@link io.nodedns.server.QueryCounters}: queries by transport, drops (short, QR=1), FORMERR,
  * NOTIMP, BADVERS, REFUSED, upstream failures, malformed upstream answers, cache hits and misses,
- * coalesced misses, truncations, rejected TCP connections.
+ * coalesced misses, truncations, rejected TCP connections. {@link io.nodedns.server.ZoneMetrics}, one
+ * per listener zone (plus {@code "dropped"} for names no zone takes): queries by proto, family and
+ * {@link io.nodedns.server.QtypeBuckets type bucket}, responses by plugin and
+ * {@link io.nodedns.server.RcodeBuckets RCODE}, cache hits by type and misses, request durations in
+ * CoreDNS's buckets; LongAdder arrays indexed by those buckets, read by the metrics package.
  */
 package io.nodedns.server;

@@ -59,6 +59,11 @@ final class DnsMessages {
         return DnsWire.id(message, 0);
     }
 
+    /** The header RCODE (low 4 bits of byte 3; RFC 1035 §4.1.1), without any EDNS extension. */
+    static int rcode(ByteBuf response) {
+        return response.getUnsignedByte(3) & 0x0F;
+    }
+
     /** TC=1 (RFC 1035 §4.1.1): the UDP answer did not fit; RFC 7766 §5 says retry over TCP. */
     static boolean isTruncated(ByteBuf response) {
         return (DnsWire.flags(response, 0) & DnsWire.FLAG_TC) != 0;

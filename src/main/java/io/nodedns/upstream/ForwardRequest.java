@@ -44,6 +44,8 @@ final class ForwardRequest implements AttemptListener {
     private static final int MAX_CLOSED_RETRIES = 2;
     private int closedRetries;
     private Attempt attempt;
+    /** When {@link #attempt} was sent, for {@code coredns_proxy_request_duration_seconds}. */
+    private long attemptStartNanos;
     private long deadlineNanos;
     private ScheduledFuture<?> deadlineTimer;
     private StringBuilder failures;
@@ -116,6 +118,7 @@ final class ForwardRequest implements AttemptListener {
         long timeout = Math.min(forwarder.settings().tryTimeout().toNanos(), remaining);
         Attempt next = new Attempt(query.retain(), questionLength, timeout, tcp, upstream, this);
         attempt = next;
+        attemptStartNanos = forwarder.nanoTime();
         upstream.stats().attempts.increment();
         // May report a failure before returning; onFailure then moves on by itself.
         upstream.pool(loopIndex, tcp).send(next);
@@ -129,6 +132,7 @@ final class ForwardRequest implements AttemptListener {
         }
         attempt = null;
         upstream.recordSuccess();
+        upstream.stats().recordResponse(DnsMessages.rcode(response), forwarder.nanoTime() - attemptStartNanos);
         if (!finished.tcp && DnsMessages.isTruncated(response)) {
             // RFC 7766 §5 (and RFC 1035 §4.2.1): a truncated UDP answer is retried over TCP.
             response.release();

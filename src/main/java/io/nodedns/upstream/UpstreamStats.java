@@ -23,9 +23,51 @@ public final class UpstreamStats {
     final LongAdder healthCheckFailures = new LongAdder();
     final LongAdder truncatedRetries = new LongAdder();
 
+    /**
+     * CoreDNS's plugin.TimeBuckets (as {@code io.nodedns.server.ZoneMetrics}): upper bounds 0.25 ms
+     * doubling to 8.192 s, then +Inf.
+     */
+    public static final int DURATION_BUCKETS = 16;
+    private static final long FIRST_BOUND_NANOS = 250_000;
+    /** The header RCODE of an upstream response: 4 bits (RFC 1035 §4.1.1). */
+    public static final int RCODES = 16;
+    /** Attempt durations by header RCODE, then bucket (not cumulative); sums in nanoseconds by RCODE. */
+    private final LongAdder[] durationCounts = adders(RCODES * (DURATION_BUCKETS + 1));
+    private final LongAdder[] durationSumNanos = adders(RCODES);
+
     UpstreamStats(InetSocketAddress address, BooleanSupplier down) {
         this.address = address;
         this.down = down;
+    }
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] out = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = new LongAdder();
+        }
+        return out;
+    }
+
+    /**
+     * Records one exchange that got a response ({@code coredns_proxy_request_duration_seconds}):
+     * from sending the attempt to its response, by the response's header RCODE.
+     */
+    void recordResponse(int rcode, long nanos) {
+        int r = rcode & 0x0F;
+        long quarterMillis = nanos <= 0 ? 0 : (nanos - 1) / FIRST_BOUND_NANOS;
+        int bucket = Math.min(64 - Long.numberOfLeadingZeros(quarterMillis), DURATION_BUCKETS);
+        durationCounts[r * (DURATION_BUCKETS + 1) + bucket].increment();
+        durationSumNanos[r].add(Math.max(0, nanos));
+    }
+
+    /** Responses with header RCODE {@code rcode} whose exchange took bucket {@code k}'s time (not cumulative). */
+    public long responseDurations(int rcode, int k) {
+        return durationCounts[rcode * (DURATION_BUCKETS + 1) + k].sum();
+    }
+
+    /** The total time of the exchanges answered with {@code rcode}, in seconds. */
+    public double responseDurationSumSeconds(int rcode) {
+        return durationSumNanos[rcode].sum() / 1e9;
     }
 
     public InetSocketAddress address() {

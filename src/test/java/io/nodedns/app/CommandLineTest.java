@@ -75,4 +75,20 @@ class CommandLineTest {
         assertEquals(List.of(new InetSocketAddress("127.0.0.53", 53), new InetSocketAddress("127.0.0.54", 53)),
                 block.forward().get().to());
     }
+
+    @Test
+    void metricsListenAddressDefaultsToNodeCacheWithConfAndLoopbackWithout() throws Exception {
+        assertEquals(new InetSocketAddress(9353),
+                CommandLine.parse(new String[] {"-conf", "/etc/Corefile"}, Map.of()).setupMetricsAddress());
+        InetSocketAddress laptop = CommandLine.parse(new String[0], Map.of()).setupMetricsAddress();
+        assertTrue(laptop.getAddress().isLoopbackAddress(), "laptop default stays on loopback: " + laptop);
+        assertEquals(9353, laptop.getPort());
+        assertEquals(new InetSocketAddress(InetAddress.getByName("127.0.2.2"), 9354),
+                CommandLine.parse(new String[] {"-metrics-listen-address=127.0.2.2:9354"}, Map.of())
+                        .setupMetricsAddress());
+        assertNull(CommandLine.parse(new String[] {"-conf", "/x", "-metrics-listen-address", ""}, Map.of())
+                .setupMetricsAddress(), "an empty value serves it nowhere");
+        assertThrows(CommandLine.UsageException.class,
+                () -> CommandLine.parse(new String[] {"-metrics-listen-address=9353"}, Map.of()));
+    }
 }

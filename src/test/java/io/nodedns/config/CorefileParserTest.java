@@ -121,11 +121,11 @@ class CorefileParserTest {
 
     @Test
     void unknownDirectivesAreErrorsNamingTheLine() {
-        CorefileException e = rejected(". {", "  errors", "  prometheus :9253", "}");
+        CorefileException e = rejected(". {", "  errors", "  hosts /etc/hosts", "}");
 
         assertEquals(3, e.line());
         assertNull(e.directive());
-        assertEquals("Corefile:3: unknown directive 'prometheus'", e.getMessage());
+        assertEquals("Corefile:3: unknown directive 'hosts'", e.getMessage());
     }
 
     @Test
