@@ -155,6 +155,17 @@ public final class CoreDnsMetrics {
                     
                     .description("Counter of the number of failed healthchecks.")
                     .tags("proxy_name", PROXY_NAME, "to", e.getKey()).register(registry);
+            for (boolean tcp : new boolean[] {false, true}) {
+                String proto = tcp ? "tcp" : "udp";
+                FunctionCounter.builder("coredns_proxy_conn_cache_hits", keep(e.getValue()),
+                                us -> us.stream().mapToLong(u -> u.connectionCacheHits(tcp)).sum())
+                        .description("Counter of connection cache hits per upstream and protocol.")
+                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry);
+                FunctionCounter.builder("coredns_proxy_conn_cache_misses", keep(e.getValue()),
+                                us -> us.stream().mapToLong(u -> u.connectionCacheMisses(tcp)).sum())
+                        .description("Counter of connection cache misses per upstream and protocol.")
+                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry);
+            }
         }
         // CoreDNS keeps one unlabelled counter for all forward plugins.
         FunctionCounter.builder("coredns_forward_max_concurrent_rejects", keep(List.copyOf(forwarders)),

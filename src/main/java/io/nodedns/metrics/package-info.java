@@ -38,6 +38,9 @@
  *   <li>{@code coredns_proxy_request_duration_seconds{proxy_name="forward",to,rcode}}: histogram of each
  *       exchange with an upstream that got a response, by its RCODE; the same buckets.</li>
  *   <li>{@code coredns_proxy_healthcheck_failures_total{proxy_name="forward",to}}: failed health probes.</li>
+ *   <li>{@code coredns_proxy_conn_cache_hits_total} / {@code _misses_total{proxy_name="forward",to,proto}}:
+ *       exchanges that found an open pooled connection (socket, for UDP) to the upstream, and those that
+ *       opened one first.</li>
  *   <li>{@code coredns_forward_max_concurrent_rejects_total}: queries refused by {@code max_concurrent}.</li>
  *   <li>{@code coredns_build_info{version,revision,goversion}}: 1; goversion names the JVM.</li>
  *   <li>{@code coredns_nodecache_setup_errors_total{errortype}}: node setup failures (iptables,

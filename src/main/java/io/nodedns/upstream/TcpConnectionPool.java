@@ -64,4 +64,9 @@ final class TcpConnectionPool extends UpstreamChannelPool {
         inBackoff = false;
         backoffNanos = 0;
     }
+
+    @Override
+    boolean isTcp() {
+        return true;
+    }
 }

@@ -36,4 +36,9 @@ final class UdpSocketPool extends UpstreamChannelPool {
     UpstreamChannel newChannel() {
         return new UdpSocket(this);
     }
+
+    @Override
+    boolean isTcp() {
+        return false;
+    }
 }

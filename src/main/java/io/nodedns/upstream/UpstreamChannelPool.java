@@ -23,6 +23,8 @@ abstract class UpstreamChannelPool {
     /** Channels rotated out, closing once their in-flight queries are done. */
     private final List<UpstreamChannel> draining = new ArrayList<>();
     private boolean closed;
+    /** Set by {@link #openChannel()}: the channel {@link #choose} returns was opened for this query. */
+    private boolean openedForThisQuery;
 
     UpstreamChannelPool(UpstreamProxy upstream, EventLoop loop, PoolEnvironment environment) {
         this.upstream = upstream;
@@ -49,11 +51,17 @@ abstract class UpstreamChannelPool {
                 channel.drain();
             }
         }
+        openedForThisQuery = false;
         UpstreamChannel channel = choose(attempt, now);
         if (channel != null) {
+            // CoreDNS's conn_cache_{hits,misses}: did the query find a pooled connection?
+            stats().countConnectionReuse(isTcp(), !openedForThisQuery);
             channel.send(attempt);
         }
     }
+
+    /** Whether this pool's channels are TCP connections (else UDP sockets). */
+    abstract boolean isTcp();
 
     /**
      * A channel for the attempt, opened via {@link #openChannel()} if the policy says so, or null
@@ -65,6 +73,7 @@ abstract class UpstreamChannelPool {
 
     /** Creates a channel, starts connecting it and adds it to {@link #active}. */
     final UpstreamChannel openChannel() {
+        openedForThisQuery = true;
         UpstreamChannel channel = newChannel();
         active.add(channel);
         channel.open();

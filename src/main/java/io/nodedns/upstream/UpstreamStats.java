@@ -32,6 +32,9 @@ public final class UpstreamStats {
     /** The header RCODE of an upstream response: 4 bits (RFC 1035 §4.1.1). */
     public static final int RCODES = 16;
     /** Attempt durations by header RCODE, then bucket (not cumulative); sums in nanoseconds by RCODE. */
+    /** Queries that found a pooled connection (hits) or opened one (misses), [0] UDP, [1] TCP. */
+    private final LongAdder[] connectionReuses = adders(2);
+    private final LongAdder[] connectionOpensForQuery = adders(2);
     private final LongAdder[] durationCounts = adders(RCODES * (DURATION_BUCKETS + 1));
     private final LongAdder[] durationSumNanos = adders(RCODES);
 
@@ -68,6 +71,20 @@ public final class UpstreamStats {
     /** The total time of the exchanges answered with {@code rcode}, in seconds. */
     public double responseDurationSumSeconds(int rcode) {
         return durationSumNanos[rcode].sum() / 1e9;
+    }
+
+    void countConnectionReuse(boolean tcp, boolean reused) {
+        (reused ? connectionReuses : connectionOpensForQuery)[tcp ? 1 : 0].increment();
+    }
+
+    /** Queries sent on a connection (TCP) or socket (UDP) that was already open. */
+    public long connectionCacheHits(boolean tcp) {
+        return connectionReuses[tcp ? 1 : 0].sum();
+    }
+
+    /** Queries that had to open a connection or socket first. */
+    public long connectionCacheMisses(boolean tcp) {
+        return connectionOpensForQuery[tcp ? 1 : 0].sum();
     }
 
     public InetSocketAddress address() {

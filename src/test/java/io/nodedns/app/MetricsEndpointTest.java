@@ -146,6 +146,15 @@ class MetricsEndpointTest {
         assertTrue(opened >= 1, "the force_tcp forwards opened a connection");
         assertEquals(opened - s.value("nodedns_upstream_connections_closed_total", "to", to),
                 s.value("nodedns_upstream_connections_open", "to", to));
+        String[] tcp = {"proxy_name", "forward", "to", to, "proto", "tcp"};
+        String[] udp = {"proxy_name", "forward", "to", to, "proto", "udp"};
+        assertEquals(3, s.value("coredns_proxy_conn_cache_hits_total", tcp)
+                + s.value("coredns_proxy_conn_cache_misses_total", tcp),
+                "every exchange found a pooled connection or opened one");
+        assertEquals(opened, s.value("coredns_proxy_conn_cache_misses_total", tcp),
+                "each connection was opened by the query that needed it");
+        assertEquals(0, s.value("coredns_proxy_conn_cache_hits_total", udp));
+        assertEquals(0, s.value("coredns_proxy_conn_cache_misses_total", udp));
         assertEquals(0, s.value("nodedns_coalesced_queries_total"));
         assertEquals(0, s.value("nodedns_query_parse_errors_total", "kind", "formerr"));
         assertEquals(1, s.value("coredns_build_info", "version", Main.version()));
