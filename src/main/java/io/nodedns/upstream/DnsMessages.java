@@ -103,6 +103,32 @@ final class DnsMessages {
     }
 
     /**
+     * RFC 6891 §7: a FORMERR or NOTIMP answer carrying no OPT (no additional records at all)
+     * is how a server without EDNS answers a query that has one.
+     */
+    static boolean rejectsEdns(ByteBuf response) {
+        int rcode = DnsWire.rcode(DnsWire.flags(response, 0));
+        return (rcode == DnsWire.RCODE_FORMERR || rcode == DnsWire.RCODE_NOTIMP)
+                && DnsWire.count(response, 0, DnsWire.OFFSET_ARCOUNT) == 0;
+    }
+
+    static boolean hasAdditional(ByteBuf query) {
+        return DnsWire.count(query, 0, DnsWire.OFFSET_ARCOUNT) > 0;
+    }
+
+    /**
+     * A copy of {@code query}'s header and question with ARCOUNT 0: the query without its OPT.
+     * The caller owns the result.
+     */
+    static ByteBuf withoutAdditional(ByteBuf query, int questionLength) {
+        int length = HEADER_LENGTH + questionLength;
+        ByteBuf plain = query.alloc().buffer(length);
+        plain.writeBytes(query, 0, length);
+        plain.setShort(DnsWire.OFFSET_ARCOUNT, 0);
+        return plain;
+    }
+
+    /**
      * The health probe CoreDNS's forward plugin sends by default: {@code . IN NS} with RD=1
      * (its {@code no_rec} option, not supported here, would clear RD). ID 0; the channel
      * assigns its own. The caller owns the returned buffer.

@@ -28,7 +28,8 @@ final class ForwardRequest implements AttemptListener {
     private final Forwarder forwarder;
     private final EventLoop loop;
     private final int loopIndex;
-    private final ByteBuf query;
+    /** Owned; replaced once by a copy without its OPT if an upstream rejects EDNS. */
+    private ByteBuf query;
     private final int callerId;
     private final int questionLength;
     private final boolean startWithTcp;
@@ -50,6 +51,7 @@ final class ForwardRequest implements AttemptListener {
     private ScheduledFuture<?> deadlineTimer;
     private StringBuilder failures;
     private boolean done;
+    private boolean ednsDropped;
 
     /** Takes ownership of {@code query}, a copy whose header starts at index 0. */
     ForwardRequest(Forwarder forwarder, EventLoop loop, int loopIndex, ByteBuf query, int questionLength,
@@ -138,6 +140,17 @@ final class ForwardRequest implements AttemptListener {
             response.release();
             upstream.stats().truncatedRetries.increment();
             send(true);
+            return;
+        }
+        if (!ednsDropped && DnsMessages.rejectsEdns(response) && DnsMessages.hasAdditional(query)) {
+            // RFC 6891 §7: FORMERR or NOTIMP without an OPT means the responder does not speak
+            // EDNS; ask it again without the OPT rather than hand the client our problem.
+            response.release();
+            ednsDropped = true;
+            ByteBuf plain = DnsMessages.withoutAdditional(query, questionLength);
+            query.release();
+            query = plain;
+            send(finished.tcp);
             return;
         }
         response.setShort(0, callerId);

@@ -22,6 +22,8 @@
  *       IP; reconnects with backoff 50ms..2s.</li>
  *   <li>UDP: a few connected sockets per upstream and loop, random IDs (RFC 5452), sockets
  *       replaced every 256 queries; TC=1 answers are retried over TCP.</li>
+ *   <li>EDNS fallback (RFC 6891 §7): FORMERR or NOTIMP without an OPT to a query with one is asked
+ *       again, once, without the OPT.</li>
  *   <li>Each attempt has a 2s timeout, then the next upstream; the whole forward a 4.5s deadline
  *       (below the 5s after which stub resolvers resend), then {@link io.nodedns.upstream.UpstreamException}.</li>
  * </ul>

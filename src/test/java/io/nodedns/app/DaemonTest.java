@@ -186,6 +186,20 @@ class DaemonTest {
     }
 
     @Test
+    void upstreamWithoutEdnsIsAskedAgainWithoutTheOpt() throws Exception {
+        FakeUpstream old = upstream("127.0.0.17");
+        old.rejectEdns(true);
+        start("forward . " + hostPort(old));
+        Message m = ask("plain.example.", false);
+        assertEquals(Rcode.NOERROR, m.getRcode(), "RFC 6891 §7: the client does not see the upstream's FORMERR");
+        assertEquals("127.0.0.17", address(m));
+        List<Message> seen = old.received();
+        assertEquals(2, seen.size());
+        assertTrue(seen.get(0).getOPT() != null, "asked with EDNS first");
+        assertTrue(seen.get(1).getOPT() == null, "then without");
+    }
+
+    @Test
     void upstreamClosingTheConnectionDoesNotLoseTheQuery() throws Exception {
         FakeUpstream flaky = upstream("127.0.0.15");
         flaky.closeNextTcpConnections(1);

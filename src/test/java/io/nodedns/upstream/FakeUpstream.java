@@ -50,6 +50,7 @@ public final class FakeUpstream implements AutoCloseable {
     private volatile boolean dropAll;
     private volatile boolean truncateUdp;
     private volatile boolean wrongIdFirst;
+    private volatile boolean rejectEdns;
     private volatile int reverseBatch;
     private final AtomicInteger tcpConnectionsToClose = new AtomicInteger();
 
@@ -117,6 +118,11 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     /** Sends each answer first under a wrong ID, then under the right one. */
+    /** Answers queries that carry an OPT record with FORMERR and no OPT, as a server without EDNS does. */
+    public void rejectEdns(boolean value) {
+        rejectEdns = value;
+    }
+
     public void wrongIdFirst(boolean value) {
         wrongIdFirst = value;
     }
@@ -175,7 +181,7 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     /** Every query received, in arrival order. */
-    List<Message> received() {
+    public List<Message> received() {
         return new ArrayList<>(received);
     }
 
@@ -304,7 +310,9 @@ public final class FakeUpstream implements AutoCloseable {
         }
         Record question = query.getQuestion();
         response.addRecord(question, Section.QUESTION);
-        if (truncated) {
+        if (rejectEdns && query.getOPT() != null) {
+            response.getHeader().setRcode(org.xbill.DNS.Rcode.FORMERR);
+        } else if (truncated) {
             response.getHeader().setFlag(Flags.TC);
         } else if (question.getType() == Type.A) {
             response.addRecord(new ARecord(question.getName(), DClass.IN, 30, answerAddress), Section.ANSWER);
