@@ -308,6 +308,18 @@ expect_bad_corefile_exit_1() {
   echo "$err"; return 1
 }
 
+expect_check_validates_without_binding() { # -check: the system tests' own Corefile is valid, the bad one is not
+  local out err rc
+  out=$(nodedns_fg -check -conf "$HERE/corefiles/nodedns.Corefile" 2>&1); rc=$?
+  if [ $rc != 0 ] || ! grep -q valid <<<"$out"; then echo "-check on a valid Corefile: exit $rc: $out"; return 1; fi
+  if ss -Hlnt "( sport = :$NODE_PORT )" 2>/dev/null | grep -q "$NODE_ADDR"; then
+    echo "-check left something listening on $NODE_ADDR:$NODE_PORT"; return 1
+  fi
+  err=$(nodedns_fg -validate -conf "$HERE/corefiles/bad-directive.Corefile" 2>&1 >/dev/null); rc=$?
+  if [ $rc = 1 ] && grep -q 'bad-directive.Corefile:3' <<<"$err"; then return 0; fi
+  echo "-validate on a bad Corefile: expected exit 1 naming bad-directive.Corefile:3; got exit $rc: $err"; return 1
+}
+
 # --- the Corefile daemon ----------------------------------------------------
 expect_startup_line() { # one line naming nodedns, the listener and the upstream
   local i   # logged once metrics are bound too, a moment after DNS answers: wait up to 5 s
@@ -438,6 +450,8 @@ check "fixture: nsd serves the big TXT RRset (20 records)" \
   expect_equal "TXT records" "$(upstream dig big.example.test TXT | section_of ANSWER | grep -c ' TXT ')" 20
 check "cli: unknown flag -> usage on stderr, exit 2" expect_usage_exit_2
 check "cli: unknown directive on line 3 -> FILE:3 and the directive on stderr, exit 1" expect_bad_corefile_exit_1
+check "cli: -check/-validate: exit 0 for a valid Corefile, 1 with FILE:LINE for a bad one, nothing bound" \
+  expect_check_validates_without_binding
 
 # --- metrics (run by the corefile daemon's checks, after its traffic) ---------
 scrape() { # scrape URL [CURL ARGS...] : the body, bounded; fails on HTTP errors

@@ -14,9 +14,10 @@ import java.util.Map;
  * @param resolvConf where the laptop default takes its upstreams from
  * @param dnsPort the port of server keys that name none ({@code -dns.port})
  * @param metricsListenAddress {@code -metrics-listen-address} as given, or null when absent
+ * @param check {@code -check} (or {@code -validate}): validate the configuration and exit, binding nothing
  */
 public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String metricsListenAddress, boolean version,
-                          boolean help) {
+                          boolean help, boolean check) {
 
     /** Environment variable that overrides the resolv.conf path (tests point it at their own server). */
     public static final String RESOLV_CONF_ENV = "NODEDNS_RESOLV_CONF";
@@ -32,6 +33,8 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             "  -metrics-listen-address [HOST]:PORT",
             "                      where coredns_nodecache_setup_errors_total is served (default",
             "                      0.0.0.0:9353 with -conf, 127.0.0.1:9353 without; \"\" for nowhere)",
+            "  -check, -validate   parse and validate the configuration, print the first problem",
+            "                      as FILE:LINE, exit 0 (valid) or 1 (not); binds nothing",
             "  -version            print the version and exit",
             "  -h, -help           print this help and exit");
 
@@ -49,6 +52,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
         String metricsListenAddress = null;
         boolean version = false;
         boolean help = false;
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -65,6 +69,10 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
                 case "h":
                 case "help":
                     help = parseBoolean(name, inline);
+                    break;
+                case "check":
+                case "validate":
+                    check = parseBoolean(name, inline);
                     break;
                 case "conf":
                 case "resolv-conf":
@@ -97,7 +105,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             }
         }
         Path resolvConf = resolv == null || resolv.isEmpty() ? DEFAULT_RESOLV_CONF : Path.of(resolv);
-        return new CommandLine(conf, resolvConf, dnsPort, metricsListenAddress, version, help);
+        return new CommandLine(conf, resolvConf, dnsPort, metricsListenAddress, version, help, check);
     }
 
     /** node-cache's default for {@code -metrics-listen-address}. */

@@ -66,8 +66,18 @@ public final class Main {
                     ? CorefileParser.parse(cmd.conf(), cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT)
                     : CorefileParser.parse("<laptop default>", laptopCorefile(cmd), DEFAULT_DNS_PORT);
         } catch (CorefileException e) {
-            log.severe(e.getMessage());
+            if (cmd.check()) {
+                System.err.println(e.getMessage());
+            } else {
+                log.severe(e.getMessage());
+            }
             return 1;
+        }
+        if (cmd.check()) {
+            // Operators run this in CI before rolling out a ConfigMap: nothing is bound or started.
+            System.out.println(corefile.source() + ": valid, " + corefile.blocks().size() + " server block"
+                    + (corefile.blocks().size() == 1 ? "" : "s"));
+            return 0;
         }
         NettyTransport transport = NettyTransport.createDefault();
         Daemon daemon;

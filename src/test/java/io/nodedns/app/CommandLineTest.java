@@ -62,6 +62,21 @@ class CommandLineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(20) // a -check that went on to serve would block in Main.run
+    void checkValidatesWithoutBindingAnything(@TempDir Path dir) throws Exception {
+        assertTrue(CommandLine.parse(new String[] {"-check"}, Map.of()).check());
+        assertTrue(CommandLine.parse(new String[] {"-validate=true"}, Map.of()).check());
+        assertFalse(CommandLine.parse(new String[0], Map.of()).check());
+        Path good = dir.resolve("good.Corefile");
+        // Port 1 on 127.0.0.1 would need root and is never bound by a check.
+        Files.writeString(good, ".:1 {\n  bind 127.0.0.1\n  cache 30\n  forward . 127.0.0.1:5399\n}\n");
+        assertEquals(0, Main.run(new String[] {"-check", "-conf", good.toString()}));
+        Path bad = dir.resolve("bad.Corefile");
+        Files.writeString(bad, ".:1 {\n  cache 30\n  forward . 127.0.0.1:5399 {\n    max_fails x\n  }\n}\n");
+        assertEquals(1, Main.run(new String[] {"-validate", "-conf", bad.toString()}));
+    }
+
+    @Test
     void laptopDefaultServesLoopback5353FromResolvConf(@TempDir Path dir) throws Exception {
         Path resolv = dir.resolve("resolv.conf");
         Files.writeString(resolv, "nameserver 127.0.0.53\nnameserver 127.0.0.54\n");
