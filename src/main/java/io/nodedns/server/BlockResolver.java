@@ -82,23 +82,8 @@ public final class BlockResolver {
     }
 
     /**
-     * The fresh cache entry for {@code key} (a scratch key is fine), or null.
-     * Counts a hit when found; the caller counts nothing.
-     */
-    CachedAnswer lookup(QuestionKey key) {
-        if (!cached(key)) {
-            return null;
-        }
-        CachedAnswer hit = cache.get(key);
-        if (hit != null) {
-            counters.cacheHits.increment();
-        }
-        return hit;
-    }
-
-    /**
-     * {@link #lookup(QuestionKey)} that also counts the hit (by type) or miss in {@code zone}
-     * when the key belongs in the cache.
+     * The fresh cache entry for {@code key} (a scratch key is fine), or null; counts
+     * the hit (by type) or miss in {@code zone} when the key belongs in the cache.
      */
     CachedAnswer lookup(QuestionKey key, ZoneMetrics zone) {
         if (!cached(key)) {
@@ -106,7 +91,6 @@ public final class BlockResolver {
         }
         CachedAnswer hit = cache.get(key);
         if (hit != null) {
-            counters.cacheHits.increment();
             zone.countCacheHit(hit.template().kind() == ResponseKind.SUCCESS);
         } else {
             zone.countCacheMiss();
@@ -154,7 +138,6 @@ public final class BlockResolver {
             zone.recordSince(qtypeBucket, startNanos);
             return;
         }
-        counters.cacheMisses.increment();
         Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos);
         pending.add();
         while (true) {
@@ -172,7 +155,7 @@ public final class BlockResolver {
                 return;
             }
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
-            CachedAnswer hit = lookup(key);
+            CachedAnswer hit = cached(key) ? cache.get(key) : null; // counted as a miss already
             if (hit != null) {
                 deliver(waiter, hit, hit.ageSeconds(cache.nowNanos()), true);
                 return;

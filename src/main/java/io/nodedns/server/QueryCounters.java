@@ -7,8 +7,6 @@ import java.util.concurrent.atomic.LongAdder;
  * LongAdder fields, so counting on the hot path never contends or allocates.
  */
 public final class QueryCounters {
-    public final LongAdder udpQueries = new LongAdder();
-    public final LongAdder tcpQueries = new LongAdder();
     /** Messages shorter than a header (nothing could be answered). */
     public final LongAdder droppedShort = new LongAdder();
     /** Messages with QR=1 sent to the listener. */
@@ -27,8 +25,6 @@ public final class QueryCounters {
     public final LongAdder upstreamFailures = new LongAdder();
     /** Upstream responses that could not be parsed. */
     public final LongAdder upstreamMalformed = new LongAdder();
-    public final LongAdder cacheHits = new LongAdder();
-    public final LongAdder cacheMisses = new LongAdder();
     /** Misses that joined an upstream query already in flight for the same key. */
     public final LongAdder coalesced = new LongAdder();
     /** UDP answers sent with TC=1 because they exceeded the client's size. */

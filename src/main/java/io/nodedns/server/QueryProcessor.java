@@ -39,7 +39,6 @@ final class QueryProcessor {
      */
     boolean process(ByteBuf msg, ParsedQuery scratch, Responder responder, Object client, boolean tcp,
                     boolean ipv6, ByteBufAllocator alloc) {
-        (tcp ? counters.tcpQueries : counters.udpQueries).increment();
         QueryVerdict verdict = scratch.parse(msg);
         switch (verdict) {
             case DROP_SHORT:

@@ -29,9 +29,10 @@
  * </ul>
  *
  * <h2>Counters</h2>
- * {@link io.nodedns.server.QueryCounters}: queries by transport, drops (short, QR=1), FORMERR,
- * NOTIMP, BADVERS, REFUSED, upstream failures, malformed upstream answers, cache hits and misses,
- * coalesced misses, truncations, rejected TCP connections. {@link io.nodedns.server.ZoneMetrics}, one
+ * {@link io.nodedns.server.QueryCounters}, what has no zone or is not per query: drops (short,
+ * QR=1), FORMERR, NOTIMP, BADVERS, REFUSED, unforwardable names, upstream failures, malformed
+ * upstream answers, coalesced misses, truncations, rejected TCP connections. Per-query counts live
+ * only in ZoneMetrics, so the hot path counts each thing once. {@link io.nodedns.server.ZoneMetrics}, one
  * per listener zone (plus {@code "dropped"} for names no zone takes): queries by proto, family and
  * {@link io.nodedns.server.QtypeBuckets type bucket}, responses by plugin and
  * {@link io.nodedns.server.RcodeBuckets RCODE}, cache hits by type and misses, request durations in
