@@ -49,7 +49,6 @@ public final class Daemon implements AutoCloseable {
     private final QueryCounters counters = new QueryCounters();
     private final PendingQueries pending = new PendingQueries();
     private final List<Forwarder> forwarders = new ArrayList<>();
-    private final List<BlockResolver> resolvers = new ArrayList<>();
     private final DnsServer server;
     /** The distinct {@code prometheus} addresses of the Corefile, in file order. */
     private final List<InetSocketAddress> prometheusAddresses;
@@ -70,7 +69,6 @@ public final class Daemon implements AutoCloseable {
         Map<InetSocketAddress, List<ZoneRouter.Route>> routes = new LinkedHashMap<>();
         for (ServerBlock block : corefile.blocks()) {
             BlockResolver resolver = resolverFor(block, errorLog);
-            resolvers.add(resolver);
             for (ServerKey key : block.keys()) {
                 byte[] zone = WireNames.toWire(key.zone());
                 for (InetSocketAddress address : listenAddresses(block, key.port())) {
@@ -225,18 +223,6 @@ public final class Daemon implements AutoCloseable {
     /** node-cache's setup error counts, for whatever performs node setup. */
     public SetupErrors setupErrors() {
         return setupErrors;
-    }
-
-    public QueryCounters counters() {
-        return counters;
-    }
-
-    public List<BlockResolver> resolvers() {
-        return List.copyOf(resolvers);
-    }
-
-    public List<Forwarder> forwarders() {
-        return List.copyOf(forwarders);
     }
 
     /** A one-line summary of listeners and upstreams, for the start log line. */

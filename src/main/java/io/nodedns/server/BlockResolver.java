@@ -76,11 +76,6 @@ public final class BlockResolver {
         return cache;
     }
 
-    /** Upstream queries currently in flight for this block (one per key). */
-    public int inflightKeys() {
-        return inflight.size();
-    }
-
     /**
      * The fresh cache entry for {@code key} (a scratch key is fine), or null; counts
      * the hit (by type) or miss in {@code zone} when the key belongs in the cache.

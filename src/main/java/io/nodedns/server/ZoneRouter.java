@@ -72,15 +72,4 @@ public final class ZoneRouter {
         out.add(dropped);
         return out;
     }
-
-    /** Every distinct block reachable through this router. */
-    public List<BlockResolver> resolvers() {
-        List<BlockResolver> out = new ArrayList<>();
-        for (BlockResolver r : resolvers) {
-            if (!out.contains(r)) {
-                out.add(r);
-            }
-        }
-        return out;
-    }
 }

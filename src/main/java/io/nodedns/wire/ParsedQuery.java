@@ -207,10 +207,6 @@ public final class ParsedQuery {
         return (flags & DnsWire.FLAG_RD) != 0;
     }
 
-    public boolean checkingDisabled() {
-        return (flags & DnsWire.FLAG_CD) != 0;
-    }
-
     /** True when the question section was read (error responses then echo it). */
     public boolean questionValid() {
         return questionValid;
@@ -236,10 +232,6 @@ public final class ParsedQuery {
 
     public boolean edns() {
         return edns;
-    }
-
-    public int ednsVersion() {
-        return ednsVersion;
     }
 
     /** The client's advertised UDP payload size (at least 512); 512 without EDNS. */

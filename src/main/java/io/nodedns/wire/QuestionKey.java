@@ -109,11 +109,6 @@ public final class QuestionKey implements Comparable<QuestionKey> {
         return name[index];
     }
 
-    /** Copies the lower-cased wire name into {@code out} (a fresh array, for building messages). */
-    public byte[] nameBytes() {
-        return Arrays.copyOf(name, nameLength);
-    }
-
     public int qtype() {
         return qtype;
     }
