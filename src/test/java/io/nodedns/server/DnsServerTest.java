@@ -226,8 +226,9 @@ class DnsServerTest {
             burst[i * (query.length + 2) + 1] = (byte) query.length;
             System.arraycopy(query, 0, burst, i * (query.length + 2) + 2, query.length);
         }
+        ZoneMetrics example = zone("example.");
+        int typeA = QtypeBuckets.of(Type.A);
         try (Socket s = Clients.tcpConnect(address)) {
-            s.setReceiveBufferSize(64 * 1024);
             Thread writer = new Thread(() -> {
                 try {
                     // 400k queries, about 20 MB; their answers about 28 MB.
@@ -239,8 +240,18 @@ class DnsServerTest {
                 }
             });
             writer.start();
-            writer.join(3000);
-            assertTrue(writer.isAlive(), "the server stopped reading a client that does not read");
+            // Wait until the server's count of TCP queries read stops moving for a second.
+            long read = example.requests(true, false, typeA);
+            long before = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (read != before && System.nanoTime() < deadline) {
+                before = read;
+                Thread.sleep(1000);
+                read = example.requests(true, false, typeA);
+            }
+            assertEquals(before, read, "the server stopped reading the client that does not read");
+            assertTrue(read < 200_000, "and stopped long before its 400,000 queries: read " + read);
+            assertTrue(writer.isAlive(), "so the client's writes block");
             s.close();
             writer.join(3000);
         }

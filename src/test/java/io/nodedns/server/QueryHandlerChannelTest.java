@@ -183,6 +183,33 @@ class QueryHandlerChannelTest {
     }
 
     @Test
+    void tcpReadsOnlyWhileTheClientTakesItsAnswers() {
+        EmbeddedChannel ch = tcpChannel();
+        assertTrue(ch.config().isAutoRead());
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        ch.runPendingTasks(); // the writability event is delivered as a task
+        assertFalse(ch.config().isAutoRead(), "answers pile up: stop reading queries");
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead(), "drained: read again");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void tcpDropsWhatArrivesOnceDrainingAndStopsReading() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(2 + 4096, 0, 2, 0, 2, true),
+                new TcpQueryHandler(processor, () -> true));
+        byte[] q = ByteBufUtil.decodeHexDump(GLIBC_A);
+        ByteBuf framed = PooledByteBufAllocator.DEFAULT.buffer().writeShort(q.length).writeBytes(q);
+        ch.writeInbound(framed);
+        assertEquals(0, framed.refCnt());
+        assertTrue(tcpAnswers(ch).isEmpty());
+        assertFalse(ch.config().isAutoRead());
+        assertEquals(0, upstream.calls.get());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void tcpClosesOnAFrameThatIsNotAQuery() throws Exception {
         EmbeddedChannel ch = tcpChannel();
         ch.writeInbound(hex("0003010203"));
