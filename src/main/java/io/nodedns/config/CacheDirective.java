@@ -53,39 +53,19 @@ final class CacheDirective {
             zones = block.zones();
         }
 
-        int successCapacity = CacheSettings.DEFAULT_CAPACITY;
-        Duration successMinTtl = CacheSettings.DEFAULT_MIN_TTL;
-        int denialCapacity = CacheSettings.DEFAULT_CAPACITY;
-        Duration denialMinTtl = CacheSettings.DEFAULT_MIN_TTL;
+        Bounds success = new Bounds(CacheSettings.DEFAULT_CAPACITY, successMaxTtl, CacheSettings.DEFAULT_MIN_TTL);
+        Bounds denial = new Bounds(CacheSettings.DEFAULT_CAPACITY, denialMaxTtl, CacheSettings.DEFAULT_MIN_TTL);
         Duration servfailTtl = CacheSettings.DEFAULT_SERVFAIL_TTL;
         // Later lines win, as in CoreDNS, which simply overwrites.
         for (Directive sub : directive.block()) {
             String name = sub.nameText();
             switch (name) {
-                case "success": {
-                    Arguments.requireCount(directive, sub, 1, 3, context);
-                    List<Token> subArgs = sub.args();
-                    successCapacity = Arguments.positiveInt(subArgs.get(0), "success: CAPACITY", context, directive);
-                    if (subArgs.size() > 1) {
-                        successMaxTtl = maxTtl(subArgs.get(1), "success: TTL", context, directive);
-                    }
-                    if (subArgs.size() > 2) {
-                        successMinTtl = minTtl(subArgs.get(2), "success: MINTTL", context, directive);
-                    }
+                case "success":
+                    success = bounds(directive, sub, success, context);
                     break;
-                }
-                case "denial": {
-                    Arguments.requireCount(directive, sub, 1, 3, context);
-                    List<Token> subArgs = sub.args();
-                    denialCapacity = Arguments.positiveInt(subArgs.get(0), "denial: CAPACITY", context, directive);
-                    if (subArgs.size() > 1) {
-                        denialMaxTtl = maxTtl(subArgs.get(1), "denial: TTL", context, directive);
-                    }
-                    if (subArgs.size() > 2) {
-                        denialMinTtl = minTtl(subArgs.get(2), "denial: MINTTL", context, directive);
-                    }
+                case "denial":
+                    denial = bounds(directive, sub, denial, context);
                     break;
-                }
                 case "servfail": {
                     Arguments.requireCount(directive, sub, 1, 1, context);
                     Token value = sub.args().get(0);
@@ -105,8 +85,23 @@ final class CacheDirective {
                     throw context.error(sub.line(), directive.nameText(), "unknown property '" + name + "'");
             }
         }
-        block.cache(new CacheSettings(zones, successCapacity, successMaxTtl, successMinTtl,
-                denialCapacity, denialMaxTtl, denialMinTtl, servfailTtl));
+        block.cache(new CacheSettings(zones, success.capacity(), success.maxTtl(), success.minTtl(),
+                denial.capacity(), denial.maxTtl(), denial.minTtl(), servfailTtl));
+    }
+
+    /** One class of entries (success or denial): its capacity and TTL bounds. */
+    private record Bounds(int capacity, Duration maxTtl, Duration minTtl) {}
+
+    /** {@code success|denial CAPACITY [TTL [MINTTL]]}: what it names replaces {@code current}'s values. */
+    private static Bounds bounds(Directive directive, Directive sub, Bounds current, ParseContext context)
+            throws CorefileException {
+        String name = sub.nameText();
+        Arguments.requireCount(directive, sub, 1, 3, context);
+        List<Token> args = sub.args();
+        int capacity = Arguments.positiveInt(args.get(0), name + ": CAPACITY", context, directive);
+        Duration max = args.size() > 1 ? maxTtl(args.get(1), name + ": TTL", context, directive) : current.maxTtl();
+        Duration min = args.size() > 2 ? minTtl(args.get(2), name + ": MINTTL", context, directive) : current.minTtl();
+        return new Bounds(capacity, max, min);
     }
 
     /** CoreDNS reserves 0 and below: a maximum TTL must be at least one second. */
