@@ -18,6 +18,11 @@ final class ServerBlockBuilder {
     private boolean errors;
     private boolean log;
     private InetSocketAddress prometheus;
+    private final Set<String> bindInterfaces = new LinkedHashSet<>();
+    private ReloadSettings reload;
+    private boolean loop;
+    private HealthSettings health;
+    private InetSocketAddress ready;
 
     ServerBlockBuilder(List<ServerKey> keys, int line) {
         this.keys = List.copyOf(keys);
@@ -60,8 +65,30 @@ final class ServerBlockBuilder {
         prometheus = address;
     }
 
+    /** Adds interfaces whose addresses are listened on ({@code bind NAME}). */
+    void addBindInterfaces(List<String> names) {
+        bindInterfaces.addAll(names);
+    }
+
+    void reload(ReloadSettings settings) {
+        reload = settings;
+    }
+
+    void loop() {
+        loop = true;
+    }
+
+    void health(HealthSettings settings) {
+        health = settings;
+    }
+
+    void ready(InetSocketAddress address) {
+        ready = address;
+    }
+
     ServerBlock build() {
-        return new ServerBlock(keys, new ArrayList<>(bind), Optional.ofNullable(cache), Optional.ofNullable(forward),
-                errors, log, Optional.ofNullable(prometheus), line);
+        return new ServerBlock(keys, new ArrayList<>(bind), new ArrayList<>(bindInterfaces),
+                Optional.ofNullable(cache), Optional.ofNullable(forward), errors, log, Optional.ofNullable(prometheus),
+                Optional.ofNullable(reload), loop, Optional.ofNullable(health), Optional.ofNullable(ready), line);
     }
 }
