@@ -26,8 +26,18 @@ import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.ForwarderSettings;
 import io.nodedns.upstream.TransportMode;
 import io.nodedns.wire.WireNames;
+import io.nodedns.metrics.ReloadOutcomes;
+import io.nodedns.metrics.UpstreamMetrics;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +48,8 @@ import java.util.stream.Collectors;
 
 /**
  * A running nodedns: the runtime objects built from a {@link Corefile}, in start
- * and stop order. The one place that knows every package.
+ * and stop order, and their replacement when the configuration is reloaded. The one place that
+ * knows every package.
  */
 public final class Daemon implements AutoCloseable {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Daemon.class.getName());
@@ -48,42 +59,67 @@ public final class Daemon implements AutoCloseable {
     private final NettyTransport transport;
     private final QueryCounters counters = new QueryCounters();
     private final PendingQueries pending = new PendingQueries();
-    private final List<Forwarder> forwarders = new ArrayList<>();
-    private final DnsServer server;
-    /** The distinct {@code prometheus} addresses of the Corefile, in file order. */
-    private final List<InetSocketAddress> prometheusAddresses;
+    private final ErrorLog errorLog = new ErrorLog(System::nanoTime);
+    private DnsServer server;
+    /** Forwarders of resolvers a reload dropped, closed once their queries are answered. */
+    private final List<Forwarder> retiring = new ArrayList<>();
     private final SetupErrors setupErrors = new SetupErrors();
+    private final ReloadOutcomes reloads = new ReloadOutcomes();
+    /** What serves now; replaced whole by {@link #reconfigure}. */
+    private Configuration current;
     private PrometheusMeterRegistry registry;
     /** Held so what its meters read stays reachable (Micrometer holds it weakly). */
-    private CoreDnsMetrics coreDnsMetrics;
     private NodednsMetrics nodednsMetrics;
+    /** The series of the current configuration; replaced on reload. */
+    private CoreDnsMetrics coreDnsMetrics;
+    private UpstreamMetrics upstreamMetrics;
     private MetricsHttpServer metricsServer;
+    /** The {@code prometheus} addresses {@link #metricsServer} serves, as configured. */
+    private List<InetSocketAddress> metricsServed = List.of();
     private MetricsHttpServer setupMetricsServer;
     private boolean stopped;
 
-    private Daemon(Corefile corefile, NettyTransport transport) {
-        this.transport = transport;
-        this.prometheusAddresses = corefile.blocks().stream().flatMap(b -> b.prometheus().stream()).distinct()
-                .collect(Collectors.toList());
-        ErrorLog errorLog = new ErrorLog(System::nanoTime);
-        Map<InetSocketAddress, List<ZoneRouter.Route>> routes = new LinkedHashMap<>();
-        for (ServerBlock block : corefile.blocks()) {
-            BlockResolver resolver = resolverFor(block, errorLog);
-            for (ServerKey key : block.keys()) {
-                byte[] zone = WireNames.toWire(key.zone());
-                for (InetSocketAddress address : listenAddresses(block, key.port())) {
-                    routes.computeIfAbsent(address, a -> new ArrayList<>()).add(new ZoneRouter.Route(zone, resolver));
-                }
-            }
+    /**
+     * The runtime objects of one Corefile.
+     *
+     * @param resolvers  one per server block, by what it is made of, so a reload can keep those
+     *                   that did not change (with their caches, upstream connections and counters)
+     * @param forwarders the forwarder each resolver owns, if it has one
+     * @param listeners  the addresses to listen on and what routes their queries
+     */
+    private record Configuration(Corefile corefile, Map<ResolverSpec, BlockResolver> resolvers,
+                                 Map<BlockResolver, Forwarder> forwarders, List<DnsServer.Listener> listeners) {
+        List<Forwarder> forwarderList() {
+            return new ArrayList<>(forwarders.values());
         }
-        List<DnsServer.Listener> listeners = new ArrayList<>();
-        routes.forEach((address, list) -> listeners.add(new DnsServer.Listener(address, ZoneRouter.of(list))));
-        this.server = new DnsServer(transport, listeners, DnsServer.Limits.defaults(), counters, pending);
+
+        /** The distinct {@code prometheus} addresses, in file order. */
+        List<InetSocketAddress> prometheusAddresses() {
+            return corefile.blocks().stream().flatMap(b -> b.prometheus().stream()).distinct()
+                    .collect(Collectors.toList());
+        }
     }
 
     /**
-     * Builds and starts a daemon for {@code corefile}: binds every listener. On
-     * failure everything built so far is closed and the exception names the cause.
+     * What a {@link BlockResolver} is made of: two blocks equal in these answer alike, so a reload
+     * keeps the old resolver rather than building an empty one. What does not reach the resolver
+     * (bind, prometheus, health, reload...) is left out on purpose: changing it keeps the cache.
+     */
+    private record ResolverSpec(List<ServerKey> keys, Optional<CacheSettings> cache,
+                                Optional<ForwardSettings> forward, boolean errors, boolean log, boolean loop) {
+        static ResolverSpec of(ServerBlock block) {
+            return new ResolverSpec(block.keys(), block.cache(), block.forward(), block.errors(), block.log(),
+                    block.loop());
+        }
+    }
+
+    private Daemon(NettyTransport transport) {
+        this.transport = transport;
+    }
+
+    /**
+     * Builds and starts a daemon for {@code corefile}: binds every listener. On failure everything
+     * built so far is closed and the exception names the cause.
      */
     public static Daemon start(Corefile corefile, NettyTransport transport) throws IOException {
         return start(corefile, transport, null);
@@ -96,10 +132,14 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress)
             throws IOException {
-        Daemon daemon = new Daemon(corefile, transport);
+        Daemon daemon = new Daemon(transport);
+        daemon.current = daemon.build(corefile, null);
+        daemon.server = new DnsServer(transport, daemon.current.listeners(), DnsServer.Limits.defaults(),
+                daemon.counters, daemon.pending);
         try {
             daemon.server.start();
-            daemon.startMetrics(setupMetricsAddress);
+            daemon.startSetupMetrics(setupMetricsAddress);
+            daemon.applyMetrics();
         } catch (IOException | RuntimeException e) {
             daemon.closeMetrics();
             try {
@@ -107,53 +147,202 @@ public final class Daemon implements AutoCloseable {
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
-            daemon.closeForwarders();
+            daemon.current.forwarders().values().forEach(Forwarder::close);
             throw e;
         }
         return daemon;
     }
 
     /**
-     * Registers the metrics and serves them on the {@code prometheus} addresses, once the
-     * listeners are bound (their ports are in the labels). Without a {@code prometheus} directive
-     * nothing is registered and request durations are not measured, as in CoreDNS.
+     * Builds the runtime objects of {@code corefile}, taking over from {@code previous} (null at
+     * start) every resolver whose block did not change. On failure, closes the forwarders it created.
      */
-    private void startMetrics(InetSocketAddress setupMetricsAddress) throws IOException {
-        if (!prometheusAddresses.isEmpty()) {
-            registry = NodednsMetrics.newRegistry();
-            coreDnsMetrics = new CoreDnsMetrics(registry, server, forwarders, System::nanoTime);
-            nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server, forwarders);
-            metricsServer = MetricsHttpServer.start(registry, prometheusAddresses);
-        }
-        if (setupMetricsAddress != null) {
-            PrometheusMeterRegistry setupRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            setupErrors.bindTo(setupRegistry);
-            try {
-                setupMetricsServer = MetricsHttpServer.start(setupRegistry, List.of(setupMetricsAddress));
-            } catch (IOException e) {
-                // node-cache logs this and keeps serving DNS: the setup metric is not worth an outage.
-                LOG.warning(e.getMessage() + "; coredns_nodecache_setup_errors_total is not served");
-                setupRegistry.close();
+    private Configuration build(Corefile corefile, Configuration previous) throws IOException {
+        Map<ResolverSpec, BlockResolver> resolvers = new LinkedHashMap<>();
+        Map<BlockResolver, Forwarder> forwarders = new LinkedHashMap<>();
+        Map<BlockResolver, Forwarder> created = new LinkedHashMap<>();
+        try {
+            Map<InetSocketAddress, List<ZoneRouter.Route>> routes = new LinkedHashMap<>();
+            for (ServerBlock block : corefile.blocks()) {
+                ResolverSpec spec = ResolverSpec.of(block);
+                BlockResolver resolver = previous == null ? null : previous.resolvers().get(spec);
+                if (resolver != null) {
+                    Forwarder kept = previous.forwarders().get(resolver);
+                    if (kept != null) {
+                        forwarders.put(resolver, kept);
+                    }
+                } else {
+                    resolver = resolverFor(block, created);
+                    if (created.containsKey(resolver)) {
+                        forwarders.put(resolver, created.get(resolver));
+                    }
+                }
+                resolvers.put(spec, resolver);
+                for (ServerKey key : block.keys()) {
+                    byte[] zone = WireNames.toWire(key.zone());
+                    for (InetSocketAddress address : listenAddresses(block, key.port())) {
+                        routes.computeIfAbsent(address, a -> new ArrayList<>())
+                                .add(new ZoneRouter.Route(zone, resolver));
+                    }
+                }
             }
+            Map<InetSocketAddress, ZoneRouter> previousRouters = new LinkedHashMap<>();
+            if (previous != null) {
+                for (DnsServer.Listener l : previous.listeners()) {
+                    previousRouters.put(l.address(), l.router());
+                }
+            }
+            List<DnsServer.Listener> listeners = new ArrayList<>();
+            routes.forEach((address, list) -> listeners.add(
+                    new DnsServer.Listener(address, ZoneRouter.of(list, previousRouters.get(address)))));
+            return new Configuration(corefile, resolvers, forwarders, listeners);
+        } catch (IOException | RuntimeException e) {
+            created.values().forEach(Forwarder::close);
+            throw e;
         }
     }
 
+    /**
+     * Serves {@code next} from now on without dropping a query: blocks that did not change keep
+     * their resolver (cache, in-flight queries, upstream connections, counters); listeners whose
+     * address stays keep their sockets; new addresses are bound before anything changes, so if one
+     * cannot be (or a {@code bind} interface is missing) this throws and the old configuration
+     * serves on untouched. Resolvers that are gone have their forwarders closed after
+     * {@link #DRAIN}, once the queries they hold are answered.
+     */
+    public synchronized void reconfigure(Corefile next) throws IOException {
+        if (stopped) {
+            throw new IllegalStateException("stopped");
+        }
+        Configuration previous = current;
+        Configuration replacement = build(next, previous);
+        try {
+            server.reconfigure(replacement.listeners());
+        } catch (IOException | RuntimeException e) {
+            for (Map.Entry<BlockResolver, Forwarder> f : replacement.forwarders().entrySet()) {
+                if (!previous.forwarders().containsKey(f.getKey())) {
+                    f.getValue().close();
+                }
+            }
+            throw e;
+        }
+        current = replacement;
+        List<Forwarder> retired = new ArrayList<>();
+        for (Map.Entry<BlockResolver, Forwarder> f : previous.forwarders().entrySet()) {
+            if (!replacement.forwarders().containsKey(f.getKey())) {
+                retired.add(f.getValue());
+            }
+        }
+        if (!retired.isEmpty()) {
+            retiring.addAll(retired);
+            transport.group().schedule(() -> {
+                retired.forEach(Forwarder::close);
+                synchronized (this) {
+                    retiring.removeAll(retired);
+                }
+            }, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            applyMetrics();
+        } catch (IOException e) {
+            // DNS already serves the new configuration; losing /metrics is not worth undoing that.
+            LOG.warning(e.getMessage() + "; metrics are not served");
+        }
+        long kept = replacement.resolvers().values().stream()
+                .filter(r -> previous.resolvers().containsValue(r)).count();
+        LOG.info("reloaded " + next.source() + ": " + replacement.resolvers().size() + " server blocks ("
+                + kept + " unchanged, caches kept); " + describe());
+    }
+
+    /** Configuration reload outcomes and the running configuration's hash, for whoever reloads. */
+    public ReloadOutcomes reloads() {
+        return reloads;
+    }
+
+    /** The configuration serving now. */
+    public synchronized Corefile corefile() {
+        return current.corefile();
+    }
+
+    /**
+     * Makes the metrics match the current configuration: the registry and its HTTP server exist
+     * while some block has {@code prometheus} (without one nothing is registered and request
+     * durations are not measured, as in CoreDNS); the per-configuration series are registered
+     * anew, reading counters that kept blocks carry over.
+     */
+    private void applyMetrics() throws IOException {
+        List<InetSocketAddress> addresses = current.prometheusAddresses();
+        if (coreDnsMetrics != null) {
+            coreDnsMetrics.close();
+            upstreamMetrics.close();
+            coreDnsMetrics = null;
+            upstreamMetrics = null;
+        }
+        if (addresses.isEmpty()) {
+            closeMetrics();
+            return;
+        }
+        if (registry == null) {
+            registry = NodednsMetrics.newRegistry();
+            nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server);
+            reloads.bindTo(registry);
+        }
+        // Listeners are bound by now: their ports are in the labels.
+        coreDnsMetrics = new CoreDnsMetrics(registry, server, current.forwarderList(), System::nanoTime);
+        upstreamMetrics = new UpstreamMetrics(registry, current.forwarderList());
+        if (!addresses.equals(metricsServed)) {
+            if (metricsServer != null) {
+                metricsServer.close();
+                metricsServer = null;
+                metricsServed = List.of();
+            }
+            metricsServer = MetricsHttpServer.start(registry, addresses);
+            metricsServed = addresses;
+        }
+    }
+
+    private void startSetupMetrics(InetSocketAddress setupMetricsAddress) {
+        if (setupMetricsAddress == null) {
+            return;
+        }
+        PrometheusMeterRegistry setupRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        setupErrors.bindTo(setupRegistry);
+        try {
+            setupMetricsServer = MetricsHttpServer.start(setupRegistry, List.of(setupMetricsAddress));
+        } catch (IOException e) {
+            // node-cache logs this and keeps serving DNS: the setup metric is not worth an outage.
+            LOG.warning(e.getMessage() + "; coredns_nodecache_setup_errors_total is not served");
+            setupRegistry.close();
+        }
+    }
+
+    /** Closes the {@code prometheus} endpoint and its registry (not the setup metrics). */
     private void closeMetrics() {
         if (metricsServer != null) {
             metricsServer.close();
+            metricsServer = null;
+            metricsServed = List.of();
         }
-        if (setupMetricsServer != null) {
-            setupMetricsServer.close();
+        if (coreDnsMetrics != null) {
+            coreDnsMetrics.close();
+            upstreamMetrics.close();
+            coreDnsMetrics = null;
+            upstreamMetrics = null;
         }
         if (nodednsMetrics != null) {
             nodednsMetrics.close();
+            nodednsMetrics = null;
         }
         if (registry != null) {
             registry.close();
+            registry = null;
         }
     }
 
-    private BlockResolver resolverFor(ServerBlock block, ErrorLog errorLog) {
+    /**
+     * A new resolver for {@code block}; its forwarder, if it has one, is recorded in {@code created}.
+     */
+    private BlockResolver resolverFor(ServerBlock block, Map<BlockResolver, Forwarder> created) {
         String name = block.keys().stream().map(k -> k.zone() + ":" + k.port()).collect(Collectors.joining(" "));
         ResponseCache cache = block.cache().map(c -> new ResponseCache(policy(c), Ticker.systemTicker())).orElse(null);
         Forwarder forwarder = null;
@@ -161,12 +350,16 @@ public final class Daemon implements AutoCloseable {
         if (block.forward().isPresent()) {
             ForwardSettings f = block.forward().get();
             forwarder = new Forwarder(forwarderSettings(f), transport, System::nanoTime);
-            forwarders.add(forwarder);
             from = WireNames.toWire(f.from());
         }
         byte[][] cacheZones = block.cache().map(c -> cacheZones(block, c)).orElse(null);
-        return new BlockResolver(name, cache, cacheZones, from, forwarder == null ? null : forwarder::forward,
-                counters, pending, block.errors() ? errorLog : null, block.log());
+        BlockResolver resolver = new BlockResolver(name, cache, cacheZones, from,
+                forwarder == null ? null : forwarder::forward, counters, pending, block.errors() ? errorLog : null,
+                block.log());
+        if (forwarder != null) {
+            created.put(resolver, forwarder);
+        }
+        return resolver;
     }
 
     /**
@@ -194,18 +387,46 @@ public final class Daemon implements AutoCloseable {
                 ForwarderSettings.DEFAULT_DEADLINE);
     }
 
-    /** The block's bind addresses on {@code port}, or the wildcard (all addresses, dual-stack). */
-    private static List<InetSocketAddress> listenAddresses(ServerBlock block, int port) {
-        if (block.bind().isEmpty()) {
+    /**
+     * The block's bind addresses on {@code port}: its IPs, then the addresses its {@code bind}
+     * interfaces hold now; or the wildcard (all addresses, dual-stack) without {@code bind}.
+     *
+     * @throws IOException naming the interface, if a {@code bind} interface does not exist or holds
+     *     no address
+     */
+    private static List<InetSocketAddress> listenAddresses(ServerBlock block, int port) throws IOException {
+        if (block.bind().isEmpty() && block.bindInterfaces().isEmpty()) {
             return List.of(new InetSocketAddress(port));
         }
+        Set<InetAddress> ips = new LinkedHashSet<>(block.bind());
+        for (String name : block.bindInterfaces()) {
+            ips.addAll(interfaceAddresses(name));
+        }
         List<InetSocketAddress> out = new ArrayList<>();
-        for (InetAddress ip : block.bind()) {
+        for (InetAddress ip : ips) {
             out.add(new InetSocketAddress(ip, port));
         }
         return out;
     }
 
+    /**
+     * The addresses of interface {@code name}, as CoreDNS's bind plugin takes them: every address,
+     * IPv6 link-local ones with their scope (they cannot be bound without it).
+     */
+    static List<InetAddress> interfaceAddresses(String name) throws IOException {
+        NetworkInterface nic = NetworkInterface.getByName(name);
+        if (nic == null) {
+            throw new IOException("bind: interface " + name + " does not exist");
+        }
+        List<InetAddress> out = Collections.list(nic.getInetAddresses());
+        if (out.isEmpty()) {
+            throw new IOException("bind: interface " + name + " has no address");
+        }
+        out.sort(Comparator.comparing((InetAddress a) -> a instanceof Inet6Address));
+        return out;
+    }
+
+    /** The DNS addresses bound now (ports resolved), in configuration order. */
     public List<InetSocketAddress> listeners() {
         return server.boundAddresses();
     }
@@ -226,10 +447,10 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** A one-line summary of listeners and upstreams, for the start log line. */
-    public String describe() {
+    public synchronized String describe() {
         String listen = listeners().stream().map(a -> "udp+tcp " + a.getAddress().getHostAddress() + ":" + a.getPort())
                 .collect(Collectors.joining(", "));
-        String upstreams = forwarders.stream()
+        String upstreams = current.forwarderList().stream()
                 .map(f -> f.name() + " -> " + f.upstreams().stream()
                         .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
                         .collect(Collectors.joining(" ")))
@@ -250,13 +471,11 @@ public final class Daemon implements AutoCloseable {
         }
         stopped = true;
         server.stop(DRAIN);
-        closeForwarders();
+        current.forwarders().values().forEach(Forwarder::close);
+        retiring.forEach(Forwarder::close);
         closeMetrics();
-    }
-
-    private void closeForwarders() {
-        for (Forwarder f : forwarders) {
-            f.close();
+        if (setupMetricsServer != null) {
+            setupMetricsServer.close();
         }
     }
 

@@ -5,6 +5,9 @@ import io.nodedns.config.CorefileException;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,16 +63,21 @@ public final class Main {
             System.out.println("nodedns " + version());
             return 0;
         }
+        int defaultPort = cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT;
+        ConfigText config = cmd.conf() != null ? ConfigText.file(cmd.conf())
+                : ConfigText.fixed("<laptop default>", laptopCorefile(cmd));
+        String text;
         Corefile corefile;
         try {
-            corefile = cmd.conf() != null
-                    ? CorefileParser.parse(cmd.conf(), cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT)
-                    : CorefileParser.parse("<laptop default>", laptopCorefile(cmd), DEFAULT_DNS_PORT);
-        } catch (CorefileException e) {
+            text = config.read();
+            corefile = CorefileParser.parse(config.source(), text, defaultPort);
+        } catch (CorefileException | IOException e) {
+            String message = e instanceof IOException ? "cannot read " + config.source() + ": " + e.getMessage()
+                    : e.getMessage();
             if (cmd.check()) {
-                System.err.println(e.getMessage());
+                System.err.println(message);
             } else {
-                log.severe(e.getMessage());
+                log.severe(message);
             }
             return 1;
         }
@@ -90,6 +98,20 @@ public final class Main {
         }
         log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
 
+        ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nodedns-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        ConfigReloader reloader = new ConfigReloader(config, defaultPort, daemon, text, reloadThread,
+                bound -> ThreadLocalRandom.current().nextLong(-bound, bound + 1));
+        reloader.start();
+        // CoreDNS reloads on SIGUSR1 too; the check runs on the reload thread, one at a time.
+        Signal.handle(new Signal("USR1"), s -> {
+            log.info("SIGUSR1: reloading " + config.source());
+            reloadThread.execute(reloader::reloadNow);
+        });
+
         CountDownLatch stopSignal = new CountDownLatch(1);
         AtomicLong firstSignalNanos = new AtomicLong();
         AtomicBoolean drained = new AtomicBoolean();
@@ -109,6 +131,8 @@ public final class Main {
         Signal.handle(new Signal("INT"), onSignal);
         try {
             stopSignal.await();
+            reloader.close();
+            reloadThread.shutdownNow();
             log.info("stopping: no new queries, answering those in flight");
             startStopWatchdog(log);
             daemon.stop();

@@ -2,6 +2,7 @@ package io.nodedns.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -11,6 +12,7 @@ import io.nodedns.server.DnsServer;
 import io.nodedns.server.ZoneMetrics;
 import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.UpstreamStats;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ import java.util.function.ToDoubleFunction;
  * plugin/pkg/proxy/metrics.go, plugin/forward/metrics.go). The Prometheus registry appends
  * {@code _total} to counters, so the counter names given here lack it.
  */
-public final class CoreDnsMetrics {
+public final class CoreDnsMetrics implements AutoCloseable {
     /** CoreDNS labels everything with its view; nodedns has no views ({@code view=""}, as CoreDNS without). */
     static final String NO_VIEW = "";
     /** The {@code proxy_name} label of forward's proxies. */
@@ -42,6 +44,9 @@ public final class CoreDnsMetrics {
      * made here have no other holder, so this instance (kept by the daemon) holds them.
      */
     private final List<Object> referents = new ArrayList<>();
+    private final PrometheusMeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+    private final List<MultiCollector> collectors = new ArrayList<>();
 
     /**
      * Registers everything: see {@link #bindServer} and {@link #bindForwarders}. Keep the instance
@@ -49,8 +54,34 @@ public final class CoreDnsMetrics {
      */
     public CoreDnsMetrics(PrometheusMeterRegistry registry, DnsServer server, List<Forwarder> forwarders,
                           LongSupplier nanoClock) {
+        this.registry = registry;
         bindServer(registry, server, nanoClock);
         bindForwarders(registry, forwarders);
+    }
+
+    private void register(PrometheusMeterRegistry registry, MultiCollector collector) {
+        registry.getPrometheusRegistry().register(collector);
+        collectors.add(collector);
+    }
+
+    private void track(Meter meter) {
+        meters.add(meter);
+    }
+
+    /**
+     * Removes every series registered here, so that a reloaded configuration can register its own
+     * (a block kept by the reload registers the same counters again: its series go on).
+     */
+    @Override
+    public void close() {
+        for (MultiCollector collector : collectors) {
+            registry.getPrometheusRegistry().unregister(collector);
+        }
+        for (Meter meter : meters) {
+            registry.remove(meter);
+        }
+        collectors.clear();
+        meters.clear();
     }
 
     private <T> T keep(T referent) {
@@ -96,7 +127,7 @@ public final class CoreDnsMetrics {
             }
             zonesByBlock.forEach((block, zones) -> bindCache(registry, serverLabel, block, zones));
         }
-        registry.getPrometheusRegistry().register(new DnsSeriesCollector(sources));
+        register(registry, new DnsSeriesCollector(sources));
     }
 
     /** The cache series of one block on one listener: the sums over the block's zones there. */
@@ -115,18 +146,18 @@ public final class CoreDnsMetrics {
                 ZoneMetrics::cacheMisses);
         counter(registry, "coredns_cache_requests", "The count of cache requests.", base, parts,
                 z -> z.successHits() + z.denialHits() + z.cacheMisses());
-        Gauge.builder("coredns_cache_entries", keep(cache), ResponseCache::successSize)
+        track(Gauge.builder("coredns_cache_entries", keep(cache), ResponseCache::successSize)
                 .description("The number of elements in the cache.")
-                .tags(base.and("type", "success")).register(registry);
-        Gauge.builder("coredns_cache_entries", cache, ResponseCache::denialSize)
+                .tags(base.and("type", "success")).register(registry));
+        track(Gauge.builder("coredns_cache_entries", cache, ResponseCache::denialSize)
                 .description("The number of elements in the cache.")
-                .tags(base.and("type", "denial")).register(registry);
-        FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::successEvictions)
+                .tags(base.and("type", "denial")).register(registry));
+        track(FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::successEvictions)
                 .description("The count of cache evictions.")
-                .tags(base.and("type", "success")).register(registry);
-        FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::denialEvictions)
+                .tags(base.and("type", "success")).register(registry));
+        track(FunctionCounter.builder("coredns_cache_evictions", cache, ResponseCache::denialEvictions)
                 .description("The count of cache evictions.")
-                .tags(base.and("type", "denial")).register(registry);
+                .tags(base.and("type", "denial")).register(registry));
     }
 
     private void counter(MeterRegistry registry, String name, String help, Tags tags, ZoneMetrics[] parts,
@@ -138,8 +169,8 @@ public final class CoreDnsMetrics {
             }
             return total;
         };
-        FunctionCounter.builder(name, keep(parts), sum).description(help).tags(tags)
-                .register(registry);
+        track(FunctionCounter.builder(name, keep(parts), sum).description(help).tags(tags)
+                .register(registry));
     }
 
     /**
@@ -148,31 +179,31 @@ public final class CoreDnsMetrics {
      */
     private void bindForwarders(PrometheusMeterRegistry registry, List<Forwarder> forwarders) {
         Map<String, List<UpstreamStats>> byTo = upstreamsByTo(forwarders);
-        registry.getPrometheusRegistry().register(new ProxySeriesCollector(byTo));
+        register(registry, new ProxySeriesCollector(byTo));
         for (Map.Entry<String, List<UpstreamStats>> e : byTo.entrySet()) {
-            FunctionCounter.builder("coredns_proxy_healthcheck_failures", keep(e.getValue()),
+            track(FunctionCounter.builder("coredns_proxy_healthcheck_failures", keep(e.getValue()),
                             us -> us.stream().mapToLong(UpstreamStats::healthCheckFailures).sum())
                     
                     .description("Counter of the number of failed healthchecks.")
-                    .tags("proxy_name", PROXY_NAME, "to", e.getKey()).register(registry);
+                    .tags("proxy_name", PROXY_NAME, "to", e.getKey()).register(registry));
             for (boolean tcp : new boolean[] {false, true}) {
                 String proto = tcp ? "tcp" : "udp";
-                FunctionCounter.builder("coredns_proxy_conn_cache_hits", keep(e.getValue()),
+                track(FunctionCounter.builder("coredns_proxy_conn_cache_hits", keep(e.getValue()),
                                 us -> us.stream().mapToLong(u -> u.connectionCacheHits(tcp)).sum())
                         .description("Counter of connection cache hits per upstream and protocol.")
-                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry);
-                FunctionCounter.builder("coredns_proxy_conn_cache_misses", keep(e.getValue()),
+                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry));
+                track(FunctionCounter.builder("coredns_proxy_conn_cache_misses", keep(e.getValue()),
                                 us -> us.stream().mapToLong(u -> u.connectionCacheMisses(tcp)).sum())
                         .description("Counter of connection cache misses per upstream and protocol.")
-                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry);
+                        .tags("proxy_name", PROXY_NAME, "to", e.getKey(), "proto", proto).register(registry));
             }
         }
         // CoreDNS keeps one unlabelled counter for all forward plugins.
-        FunctionCounter.builder("coredns_forward_max_concurrent_rejects", keep(List.copyOf(forwarders)),
+        track(FunctionCounter.builder("coredns_forward_max_concurrent_rejects", keep(List.copyOf(forwarders)),
                         fs -> fs.stream().mapToLong(f -> f.stats().concurrencyRejects()).sum())
                 
                 .description("Counter of the number of queries rejected because the concurrent queries were at maximum.")
-                .register(registry);
+                .register(registry));
     }
 
     /** Every upstream of {@code forwarders} by its {@code to} label, in configuration order. */

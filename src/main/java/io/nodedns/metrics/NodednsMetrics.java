@@ -62,7 +62,7 @@ public final class NodednsMetrics implements AutoCloseable {
      * @param version the nodedns version, for {@code coredns_build_info{version}}
      */
     public NodednsMetrics(PrometheusMeterRegistry registry, String version, QueryCounters counters,
-                          DnsServer server, List<Forwarder> forwarders) {
+                          DnsServer server) {
         // CoreDNS: a constant 1 labelled by version, revision and goversion; ours names the JVM there.
         // A Prometheus Info metric, because Micrometer would strip the _info suffix from a gauge's name.
         Info.builder().name("coredns_build")
@@ -72,7 +72,6 @@ public final class NodednsMetrics implements AutoCloseable {
                 .register(registry.getPrometheusRegistry())
                 .addLabelValues(version, "", "java" + Runtime.version());
         bindQueries(registry, counters, server);
-        bindUpstreams(registry, forwarders);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -102,62 +101,18 @@ public final class NodednsMetrics implements AutoCloseable {
                 .description("TCP client connections open now.").register(registry);
     }
 
-    /** Per upstream ({@code to}); an upstream shared by several forward directives is summed over them. */
-    private void bindUpstreams(MeterRegistry registry, List<Forwarder> forwarders) {
-        for (Map.Entry<String, List<UpstreamStats>> e : CoreDnsMetrics.upstreamsByTo(forwarders).entrySet()) {
-            Tags to = Tags.of("to", e.getKey());
-            List<UpstreamStats> u = e.getValue();
-            gauge(registry, "nodedns_upstream_queries_in_flight", "Queries sent to the upstream and not yet "
-                    + "answered, timed out or cancelled.", to, u, UpstreamStats::inFlight);
-            gauge(registry, "nodedns_upstream_connections_open", "TCP connections and UDP sockets open to the "
-                    + "upstream now (pooled).", to, u, UpstreamStats::connectionsOpen);
-            gauge(registry, "nodedns_upstream_down", "Forward directives that have the upstream marked down now "
-                    + "(max_fails reached, health check not yet answered).", to, u, s -> s.down() ? 1 : 0);
-            fcount(registry, "nodedns_upstream_connections_opened", "TCP connections and UDP sockets to the "
-                    + "upstream that finished connecting.", to, u, UpstreamStats::connectionsOpened);
-            fcount(registry, "nodedns_upstream_connections_closed", "TCP connections and UDP sockets to the "
-                    + "upstream closed after having been opened.", to, u, UpstreamStats::connectionsClosed);
-            fcount(registry, "nodedns_upstream_attempts", "Attempts sent to the upstream, retries included.",
-                    to, u, UpstreamStats::attempts);
-            fcount(registry, "nodedns_upstream_attempt_failures", "Attempts that counted against the "
-                    + "upstream's health: timeouts, connect errors, lost connections.", to, u,
-                    UpstreamStats::failures);
-            fcount(registry, "nodedns_upstream_timeouts", "Attempts that got no response within their try "
-                    + "timeout.", to, u, UpstreamStats::timeouts);
-            fcount(registry, "nodedns_upstream_truncated_retries", "UDP responses with TC=1 retried over TCP.",
-                    to, u, UpstreamStats::truncatedRetries);
-        }
-    }
-
     private <T> T keep(T referent) {
         referents.add(referent);
         return referent;
     }
 
-    private static long sum(List<UpstreamStats> upstreams, ToLongFunction<UpstreamStats> value) {
-        long total = 0;
-        for (UpstreamStats u : upstreams) {
-            total += value.applyAsLong(u);
-        }
-        return total;
-    }
 
     private void count(MeterRegistry r, String name, String help, Tags tags, LongAdder adder) {
         FunctionCounter.builder(name, keep(adder), LongAdder::sum).description(help).tags(tags)
                 .register(r);
     }
 
-    private void fcount(MeterRegistry r, String name, String help, Tags tags, List<UpstreamStats> upstreams,
-                               ToLongFunction<UpstreamStats> value) {
-        FunctionCounter.builder(name, keep(upstreams), us -> sum(us, value)).description(help)
-                .tags(tags).register(r);
-    }
 
-    private void gauge(MeterRegistry r, String name, String help, Tags tags, List<UpstreamStats> upstreams,
-                              ToLongFunction<UpstreamStats> value) {
-        Gauge.builder(name, keep(upstreams), us -> sum(us, value)).description(help).tags(tags)
-                .register(r);
-    }
 
     /** Stops listening for GC notifications. */
     @Override

@@ -20,7 +20,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -56,7 +59,6 @@ public final class DnsServer {
     }
 
     private final NettyTransport transport;
-    private final List<Listener> listeners;
     private final Limits limits;
     private final QueryCounters counters;
     private final PendingQueries pending;
@@ -66,12 +68,21 @@ public final class DnsServer {
     private final AtomicInteger openTcpConnections = new AtomicInteger();
     /** Set when stop() begins; TCP connections then never resume reading. */
     private volatile boolean draining;
-    private final List<InetSocketAddress> boundAddresses = new ArrayList<>();
+    /** The listeners until {@link #start()}: what it binds. */
+    private final List<Listener> initial;
+    /**
+     * The bound listeners by the address they were asked for, in configuration order. Replaced
+     * whole (copy on write) by {@link #reconfigure}, so readers on other threads see a consistent list.
+     */
+    private volatile Map<InetSocketAddress, BoundListener> bound = Map.of();
+
+    /** One bound listener: its sockets and the processor whose router a reload swaps. */
+    private record BoundListener(InetSocketAddress local, QueryProcessor processor, List<Channel> udp, Channel tcp) {}
 
     public DnsServer(NettyTransport transport, List<Listener> listeners, Limits limits, QueryCounters counters,
                      PendingQueries pending) {
         this.transport = transport;
-        this.listeners = List.copyOf(listeners);
+        this.initial = List.copyOf(listeners);
         this.limits = limits;
         this.counters = counters;
         this.pending = pending;
@@ -81,14 +92,66 @@ public final class DnsServer {
      * Binds every listener. On failure, closes what was bound and throws an
      * exception naming the address.
      */
-    public void start() throws IOException {
+    public synchronized void start() throws IOException {
+        Map<InetSocketAddress, BoundListener> opened = bindAll(initial);
+        bound = Collections.unmodifiableMap(opened);
+    }
+
+    /**
+     * Serves {@code next} from now on, without dropping a query on an address that stays: a
+     * listener whose address is in both configurations keeps its sockets (and the queries in
+     * their buffers) and only switches to the new router; new addresses are bound first, and if
+     * one cannot be, nothing changes and the exception names it; listeners whose address is gone
+     * are closed last (their accepted TCP connections finish with the old router).
+     */
+    public synchronized void reconfigure(List<Listener> next) throws IOException {
+        Map<InetSocketAddress, BoundListener> current = bound;
+        List<Listener> added = new ArrayList<>();
+        for (Listener listener : next) {
+            if (!current.containsKey(listener.address())) {
+                added.add(listener);
+            }
+        }
+        Map<InetSocketAddress, BoundListener> opened = bindAll(added);
+        Map<InetSocketAddress, BoundListener> updated = new LinkedHashMap<>();
+        for (Listener listener : next) {
+            BoundListener kept = current.get(listener.address());
+            if (kept != null) {
+                kept.processor().router(listener.router());
+                updated.put(listener.address(), kept);
+            } else {
+                updated.put(listener.address(), opened.get(listener.address()));
+            }
+        }
+        bound = Collections.unmodifiableMap(updated);
+        for (Map.Entry<InetSocketAddress, BoundListener> e : current.entrySet()) {
+            if (!updated.containsKey(e.getKey())) {
+                LOG.info("no longer listening on " + e.getValue().local());
+                close(e.getValue());
+            }
+        }
+    }
+
+    /** Binds {@code listeners}; on failure closes those it bound and rethrows. */
+    private Map<InetSocketAddress, BoundListener> bindAll(List<Listener> listeners) throws IOException {
+        Map<InetSocketAddress, BoundListener> opened = new LinkedHashMap<>();
         try {
             for (Listener listener : listeners) {
-                boundAddresses.add(bind(listener));
+                opened.put(listener.address(), bind(listener));
             }
         } catch (IOException | RuntimeException e) {
-            closeAll();
+            opened.values().forEach(this::close);
             throw e;
+        }
+        return opened;
+    }
+
+    private void close(BoundListener listener) {
+        listener.tcp().close().awaitUninterruptibly();
+        tcpListeners.remove(listener.tcp());
+        for (Channel ch : listener.udp()) {
+            ch.close().awaitUninterruptibly();
+            udpChannels.remove(ch);
         }
     }
 
@@ -96,15 +159,15 @@ public final class DnsServer {
      * Binds one listener's UDP channels, then TCP on the same port. With port 0 the
      * kernel picks the UDP port, which may be taken for TCP: then it tries again.
      */
-    private InetSocketAddress bind(Listener listener) throws IOException {
+    private BoundListener bind(Listener listener) throws IOException {
         QueryProcessor processor = new QueryProcessor(listener.router(), counters);
         int tries = listener.address().getPort() == 0 ? 5 : 1;
         for (int attempt = 1; ; attempt++) {
             List<Channel> udp = new ArrayList<>();
-            InetSocketAddress bound = bindUdp(listener.address(), processor, udp);
+            InetSocketAddress local = bindUdp(listener.address(), processor, udp);
             try {
-                bindTcp(bound, processor);
-                return bound;
+                Channel tcp = bindTcp(local, processor);
+                return new BoundListener(local, processor, List.copyOf(udp), tcp);
             } catch (IOException e) {
                 for (Channel ch : udp) {
                     ch.close().awaitUninterruptibly();
@@ -119,12 +182,23 @@ public final class DnsServer {
 
     /** The addresses actually bound, in listener order (ports resolved when 0 was asked for). */
     public List<InetSocketAddress> boundAddresses() {
-        return List.copyOf(boundAddresses);
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (BoundListener listener : bound.values()) {
+            out.add(listener.local());
+        }
+        return out;
     }
 
-    /** The listeners in configuration order, matching {@link #boundAddresses()} once started. */
+    /**
+     * The bound listeners in configuration order, each with the address actually bound (port
+     * resolved) and the router serving it now.
+     */
     public List<Listener> listeners() {
-        return listeners;
+        List<Listener> out = new ArrayList<>();
+        for (BoundListener listener : bound.values()) {
+            out.add(new Listener(listener.local(), listener.processor().router()));
+        }
+        return out;
     }
 
     public int openTcpConnections() {
@@ -164,7 +238,7 @@ public final class DnsServer {
         return local;
     }
 
-    private void bindTcp(InetSocketAddress address, QueryProcessor processor) throws IOException {
+    private Channel bindTcp(InetSocketAddress address, QueryProcessor processor) throws IOException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(transport.group())
                 .channel(transport.serverSocketChannelClass())
@@ -195,7 +269,9 @@ public final class DnsServer {
                                 new TcpQueryHandler(processor, () -> draining));
                     }
                 });
-        tcpListeners.add(bind(bootstrap.bind(address), "tcp", address));
+        Channel listener = bind(bootstrap.bind(address), "tcp", address);
+        tcpListeners.add(listener);
+        return listener;
     }
 
     private static Channel bind(io.netty.channel.ChannelFuture future, String proto, InetSocketAddress address)

@@ -13,17 +13,28 @@ import java.util.logging.Logger;
  * The per-message pipeline shared by the UDP and TCP handlers of one listener:
  * parse header and question, answer protocol errors, route to a server block,
  * answer from its cache or hand the miss to it (RFC 1035 §4.1, RFC 6891 §6.1.3).
- * Stateless and thread-safe; the caller supplies scratch space.
+ * Thread-safe; its one piece of state is the router, which a reload swaps. The caller supplies
+ * scratch space.
  */
 final class QueryProcessor {
     private static final Logger QUERY_LOG = Logger.getLogger("io.nodedns.queries");
 
-    private final ZoneRouter router;
+    /** Swapped by a reload; read once per message, so one message sees one configuration. */
+    private volatile ZoneRouter router;
     private final QueryCounters counters;
 
     QueryProcessor(ZoneRouter router, QueryCounters counters) {
         this.router = router;
         this.counters = counters;
+    }
+
+    ZoneRouter router() {
+        return router;
+    }
+
+    /** Routes the messages read from now on with {@code next}; those already routed finish with the old one. */
+    void router(ZoneRouter next) {
+        router = next;
     }
 
     QueryCounters counters() {
@@ -64,6 +75,7 @@ final class QueryProcessor {
             default:
                 throw new IllegalStateException("unknown verdict " + verdict);
         }
+        ZoneRouter router = this.router;
         int route = router.routeIndex(scratch.key());
         if (route < 0) {
             // CoreDNS counts these under zone "dropped" (core/dnsserver errorAndMetricsFunc).

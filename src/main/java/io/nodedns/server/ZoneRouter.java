@@ -15,9 +15,9 @@ public final class ZoneRouter {
     private final byte[][] zones;
     private final BlockResolver[] resolvers;
     private final ZoneMetrics[] metrics;
-    private final ZoneMetrics dropped = new ZoneMetrics(ZoneMetrics.DROPPED, null);
+    private final ZoneMetrics dropped;
 
-    private ZoneRouter(List<Route> routes) {
+    private ZoneRouter(List<Route> routes, ZoneRouter previous) {
         List<Route> sorted = new ArrayList<>(routes);
         sorted.sort(Comparator.comparingInt((Route r) -> r.zoneWire.length).reversed());
         zones = new byte[sorted.size()][];
@@ -26,15 +26,36 @@ public final class ZoneRouter {
         for (int i = 0; i < sorted.size(); i++) {
             zones[i] = sorted.get(i).zoneWire;
             resolvers[i] = sorted.get(i).resolver;
-            metrics[i] = new ZoneMetrics(WireNames.toText(zones[i], 0, zones[i].length), resolvers[i]);
+            ZoneMetrics kept = previous == null ? null : previous.metricsOf(zones[i], resolvers[i]);
+            metrics[i] = kept != null ? kept
+                    : new ZoneMetrics(WireNames.toText(zones[i], 0, zones[i].length), resolvers[i]);
         }
+        dropped = previous != null ? previous.dropped : new ZoneMetrics(ZoneMetrics.DROPPED, null);
     }
 
     /** A zone (lower-case wire name) served by a block. */
     public record Route(byte[] zoneWire, BlockResolver resolver) {}
 
     public static ZoneRouter of(List<Route> routes) {
-        return new ZoneRouter(routes);
+        return new ZoneRouter(routes, null);
+    }
+
+    /**
+     * A router for {@code routes} that goes on counting in {@code previous}'s counters where a
+     * zone still routes to the same block, so a reload that keeps a block does not reset its
+     * series (a new or changed block starts from zero, as a new series).
+     */
+    public static ZoneRouter of(List<Route> routes, ZoneRouter previous) {
+        return new ZoneRouter(routes, previous);
+    }
+
+    private ZoneMetrics metricsOf(byte[] zone, BlockResolver resolver) {
+        for (int i = 0; i < zones.length; i++) {
+            if (resolvers[i] == resolver && java.util.Arrays.equals(zones[i], zone)) {
+                return metrics[i];
+            }
+        }
+        return null;
     }
 
     /** The block for {@code key}'s name, or null if none of this listener's zones contains it. */
