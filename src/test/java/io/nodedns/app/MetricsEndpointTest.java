@@ -260,6 +260,39 @@ class MetricsEndpointTest {
         assertEquals(200, Scrape.get(daemon.metricsAddresses().get(0), "/metrics", null).statusCode());
     }
 
+    @Test
+    void seriesOfAKeptBlockGoOnCountingAcrossAReloadAndNewBlocksGetTheirOwn() throws Exception {
+        start("");
+        assertEquals(Rcode.NOERROR, ask("a.example.", Type.A, false).getRcode());
+        assertEquals(Rcode.NOERROR, ask("a.example.", Type.A, false).getRcode());
+        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
+        String example = "example.:0 {\n  bind 127.0.0.1\n  cache\n  forward . " + to + " { force_tcp }\n"
+                + "  prometheus 127.0.0.1:0\n}\n";
+
+        daemon.reconfigure(CorefileParser.parse("test", example + "other.:0 {\n  bind 127.0.0.1\n  cache 10\n"
+                + "  forward . " + to + "\n  prometheus 127.0.0.1:0\n}\n", 53));
+        daemon.reloads().version("f00d");
+        assertEquals(metrics, daemon.metricsAddresses().get(0), "the same prometheus address keeps its server");
+        assertEquals(Rcode.NOERROR, ask("a.example.", Type.A, false).getRcode());
+        assertEquals(Rcode.NOERROR, ask("b.other.", Type.A, false).getRcode());
+
+        System.gc();
+        Scrape s = scrapeAfter(4);
+        String[] zone = {"server", server, "zone", "example.", "view", ""};
+        assertEquals(3, s.value("coredns_dns_requests_total", with(zone, "proto", "udp", "family", "1", "type", "A")),
+                "two before the reload, one after, in one series");
+        assertEquals(2, s.value("coredns_cache_hits_total", "server", server, "zones", "example.", "view", "",
+                "type", "success"));
+        assertEquals(1, s.value("coredns_cache_entries", "server", server, "zones", "other.", "view", "",
+                "type", "success"));
+        assertEquals(1, s.value("coredns_reload_version_info", "hash", "sha512", "value", "f00d"));
+        assertEquals(1, s.find("coredns_proxy_request_duration_seconds_count").stream()
+                .map(x -> x.labels().get("to")).distinct().count(), "one upstream, one series, no duplicates");
+
+        daemon.reconfigure(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n}\n", 53));
+        assertEquals(List.of(), daemon.metricsAddresses(), "no prometheus directive left: no endpoint");
+    }
+
     private static String[] with(String[] base, String... more) {
         String[] out = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, out, base.length, more.length);
