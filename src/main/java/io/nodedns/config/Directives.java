@@ -18,13 +18,20 @@ final class Directives {
     private record Spec(DirectiveParser parser, boolean onlyOnce) {
     }
 
-    private static final Map<String, Spec> SUPPORTED = Map.of(
-            "errors", new Spec(FlagDirectives::errors, true),
-            "log", new Spec(FlagDirectives::log, false),
-            "bind", new Spec(BindDirective::parse, false),
-            "cache", new Spec(CacheDirective::parse, true),
-            "forward", new Spec(ForwardDirective::parse, true),
-            "prometheus", new Spec(PrometheusDirective::parse, true));
+    private static final Map<String, Spec> SUPPORTED = Map.ofEntries(
+            Map.entry("errors", new Spec(FlagDirectives::errors, true)),
+            Map.entry("log", new Spec(FlagDirectives::log, false)),
+            Map.entry("bind", new Spec(BindDirective::parse, false)),
+            Map.entry("cache", new Spec(CacheDirective::parse, true)),
+            Map.entry("forward", new Spec(ForwardDirective::parse, true)),
+            Map.entry("prometheus", new Spec(PrometheusDirective::parse, true)),
+            // CoreDNS's README: "This plugin can only be used once per Server Block."
+            Map.entry("reload", new Spec(ReloadDirective::parse, true)),
+            // CoreDNS's loop and ready setup.go return plugin.ErrOnce for a second use.
+            Map.entry("loop", new Spec(LoopDirective::parse, true)),
+            Map.entry("ready", new Spec(ReadyDirective::parse, true)),
+            // CoreDNS would keep the last one's address; a block has room for one health address.
+            Map.entry("health", new Spec(HealthDirective::parse, true)));
 
     private Directives() {
     }

@@ -9,8 +9,9 @@ import java.util.Objects;
  * {@code http://ADDRESS/health}, 200 while the process is alive.
  *
  * @param address  where {@code /health} is served; CoreDNS's default {@code :8080} (every address)
- * @param lameduck how long, once a stop begins, the process keeps answering DNS while
- *                 {@code /health} reports it unhealthy; zero for none (the default)
+ * @param lameduck how long, once a stop begins, the process keeps answering DNS before it closes
+ *                 its listeners; zero for none (the default). As in CoreDNS (plugin/health README),
+ *                 {@code /health} still answers 200 meanwhile and {@code /ready} does not
  */
 public record HealthSettings(InetSocketAddress address, Duration lameduck) {
     public static final int DEFAULT_PORT = 8080;

@@ -18,7 +18,17 @@
  * [dns://]ZONE[:PORT] [, KEY...] {   ZONE is lower-cased and made absolute; PORT defaults to -dns.port
  *     errors                     log errors (no arguments yet)
  *     log                        log queries (no arguments yet)
- *     bind IP...                 listen only on these addresses (IPv4/IPv6 literals)
+ *     bind IP|INTERFACE... {     listen only on these addresses (IPv4/IPv6 literals) and on the
+ *         except IP...           addresses of these interfaces (resolved when listening starts);
+ *     }                          except: IPs left out of this line (not with interface names)
+ *     reload [INTERVAL [JITTER]] re-read the Corefile when it changes; 30s/15s, INTERVAL >= 2s,
+ *                                1s <= JITTER, lowered to INTERVAL/2; applies to the whole process
+ *     loop                       probe the block's listener for a forwarding loop at start
+ *     health [ADDRESS] {         GET /health on ADDRESS, default :8080 (every address)
+ *         lameduck DURATION      keep answering DNS this long after a stop begins
+ *     }
+ *     ready [ADDRESS]            GET /ready on ADDRESS, default :8181
+ *     prometheus [ADDRESS]       GET /metrics on ADDRESS, default localhost:9153
  *     cache [TTL] [ZONES...] {
  *         success CAPACITY [TTL [MINTTL]]    defaults 9984, 3600 s, 5 s
  *         denial  CAPACITY [TTL [MINTTL]]    defaults 9984, 1800 s, 5 s
@@ -35,9 +45,11 @@
  * }
  * </pre>
  * Words may be double-quoted ({@code "a \"b\""}). A directive nodedns does not implement
- * ({@code reload}, {@code loop}, {@code health}, {@code prometheus}... for now) is an error, never
- * ignored. A key's zone and port may be used by only one block. A block without directives is
- * allowed.
+ * ({@code hosts}, {@code rewrite}...) is an error, never ignored. A key's zone and port may be used
+ * by only one block. A block without directives is allowed. {@code reload}, {@code health} and
+ * {@code ready} act on the whole process, as in CoreDNS: {@link io.nodedns.config.ProcessSettings}
+ * says how the blocks' settings combine (distinct health and ready addresses each served, the
+ * longest lameduck, the last block's reload).
  *
  * <h2>Example</h2>
  * <pre>

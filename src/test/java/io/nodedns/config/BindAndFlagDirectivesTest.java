@@ -9,10 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code errors}, {@code log} and {@code bind}. */
+/** {@code errors}, {@code log} and {@code bind} with addresses ({@link BindDirectiveTest} has the rest of bind). */
 class BindAndFlagDirectivesTest {
 
     @Test
@@ -57,26 +56,5 @@ class BindAndFlagDirectivesTest {
         assertInstanceOf(Inet6Address.class, block.bind().get(1));
         assertTrue(block.bind().get(1).isLoopbackAddress());
         assertEquals("10.96.0.10", block.bind().get(2).getHostAddress());
-    }
-
-    @Test
-    void bindWithoutAddressesIsAnError() {
-        assertEquals("Corefile:2: bind: at least one address is required",
-                rejected(". {", "  bind", "}").getMessage());
-    }
-
-    @Test
-    void bindRefusesInterfaceNamesAndHostNames() {
-        for (String word : List.of("eth0", "localhost", "10.0.0.256", "10.0.0", "010.0.0.1", "::g")) {
-            CorefileException e = rejected(". {", "  bind 127.0.0.1 " + word, "}");
-            assertEquals("Corefile:2: bind: not an IP address: \"" + word
-                    + "\" (interface names are not supported yet)", e.getMessage());
-        }
-    }
-
-    @Test
-    void bindRefusesABlock() {
-        assertEquals("Corefile:2: bind: a '{' block is not supported yet",
-                rejected(". {", "  bind 127.0.0.1 {", "    except 127.0.0.2", "  }", "}").getMessage());
     }
 }

@@ -130,7 +130,7 @@ class CorefileParserTest {
 
     @Test
     void theFirstProblemInFileOrderIsReported() {
-        CorefileException e = rejected(". {", "  bind nowhere", "  forward . nowhere", "}", ".:53 {", "}");
+        CorefileException e = rejected(". {", "  bind 300.0.0.1", "  forward . nowhere", "}", ".:53 {", "}");
 
         assertEquals(2, e.line());
         assertEquals("bind", e.directive());

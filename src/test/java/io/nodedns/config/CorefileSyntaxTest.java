@@ -85,7 +85,7 @@ class CorefileSyntaxTest {
     void aQuotedBraceDoesNotOpenABlock() {
         CorefileException e = rejected(". {", "  bind 127.0.0.1 \"{\"", "}");
 
-        assertEquals("Corefile:2: bind: not an IP address: \"{\" (interface names are not supported yet)",
+        assertEquals("Corefile:2: bind: not a valid IP address or interface name: \"{\"",
                 e.getMessage());
     }
 

@@ -2,8 +2,6 @@ package io.nodedns.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -12,9 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The Corefile node-local-dns ships, which operators will hand nodedns unchanged. */
 class NodeLocalDnsCorefileTest {
@@ -37,51 +36,54 @@ class NodeLocalDnsCorefileTest {
     }
 
     @Test
-    void rejectsTheFullReferenceCorefileAtItsFirstUnimplementedDirective() throws Exception {
+    void parsesTheFullReferenceCorefileIntoItsRecords() throws Exception {
         Path file = fixture("nodelocaldns.Corefile");
+        List<Path> resolvConfsRead = new ArrayList<>();
+        // The real /etc/resolv.conf is never read: the reader answers with fixed upstreams.
+        ParseContext context = new ParseContext(file.toString(), 53, path -> {
+            resolvConfsRead.add(path);
+            return ResolvConf.parse("nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.com\n");
+        });
 
-        CorefileException e = assertThrows(CorefileException.class, () -> CorefileParser.parse(file, 53));
+        Corefile corefile = CorefileParser.parse(context, Files.readString(file, StandardCharsets.UTF_8));
 
-        assertEquals(file.toString(), e.source());
-        assertEquals(7, e.line(), "reload is on line 7");
-        assertNull(e.directive());
-        assertEquals(file + ":7: unknown directive 'reload'", e.getMessage());
-    }
-
-    @Test
-    void parsesTheReferenceCorefileWithoutUnimplementedDirectivesIntoItsRecords(@TempDir Path dir) throws Exception {
-        Path resolvConf = dir.resolve("resolv.conf");
-        Files.writeString(resolvConf, "nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch example.com\n");
-        String text = Files.readString(fixture("nodelocaldns-supported.Corefile"), StandardCharsets.UTF_8)
-                .replace("RESOLV_CONF_PATH", resolvConf.toString());
-
-        Corefile corefile = CorefileParser.parse("nodelocaldns", text, 53);
-
-        assertEquals("nodelocaldns", corefile.source());
+        assertEquals(List.of(Path.of("/etc/resolv.conf")), resolvConfsRead);
+        assertEquals(file.toString(), corefile.source());
         List<ServerBlock> blocks = corefile.blocks();
         assertEquals(4, blocks.size());
         List<InetAddress> bind = List.of(InetAddress.getByAddress(ip4("169.254.20.10")),
                 InetAddress.getByAddress(ip4("10.96.0.10")));
+        InetSocketAddress prometheus = new InetSocketAddress(9253);
+        String[] zones = {"cluster.local.", "in-addr.arpa.", "ip6.arpa.", "."};
+        int[] lines = {1, 16, 27, 38};
+        for (int i = 0; i < 4; i++) {
+            ServerBlock block = blocks.get(i);
+            assertEquals(List.of(new ServerKey(zones[i], 53)), block.keys(), zones[i]);
+            assertEquals(lines[i], block.line(), zones[i]);
+            assertTrue(block.errors(), zones[i]);
+            assertFalse(block.log(), zones[i]);
+            assertEquals(Optional.of(ReloadSettings.defaults()), block.reload(), zones[i]);
+            assertTrue(block.loop(), zones[i]);
+            assertEquals(bind, block.bind(), zones[i]);
+            assertEquals(List.of(), block.bindInterfaces(), zones[i]);
+            assertEquals(Optional.of(prometheus), block.prometheus(), zones[i]);
+            assertEquals(Optional.empty(), block.ready(), zones[i]);
+        }
 
         ServerBlock cluster = blocks.get(0);
-        assertEquals(List.of(new ServerKey("cluster.local.", 53)), cluster.keys());
-        assertEquals(6, cluster.line());
-        assertTrue(cluster.errors());
-        assertFalse(cluster.log());
-        assertEquals(bind, cluster.bind());
-        CacheSettings clusterCache = cluster.cache().orElseThrow();
+        assertEquals(Optional.of(new HealthSettings(new InetSocketAddress(InetAddress.getByAddress(ip4("169.254.20.10")),
+                8080), Duration.ZERO)), cluster.health());
         assertEquals(new CacheSettings(List.of("cluster.local."), 9984, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                9984, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5)), clusterCache);
-        ForwardSettings clusterForward = cluster.forward().orElseThrow();
+                9984, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5)), cluster.cache().orElseThrow());
         assertEquals(new ForwardSettings(".", List.of(dns("10.96.0.10")), true, false, Duration.ofSeconds(10), 2,
-                Duration.ofMillis(500), ForwardPolicy.RANDOM, 0, 13), clusterForward);
+                Duration.ofMillis(500), ForwardPolicy.RANDOM, 0, 10), cluster.forward().orElseThrow());
 
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(Optional.empty(), blocks.get(i).health(), "only the cluster.local block has health");
+        }
         for (int i = 1; i <= 2; i++) {
             ServerBlock reverse = blocks.get(i);
-            String zone = i == 1 ? "in-addr.arpa." : "ip6.arpa.";
-            assertEquals(List.of(new ServerKey(zone, 53)), reverse.keys());
-            assertEquals(bind, reverse.bind());
-            assertEquals(new CacheSettings(List.of(zone), 9984, Duration.ofSeconds(30), Duration.ofSeconds(5),
+            assertEquals(new CacheSettings(List.of(zones[i]), 9984, Duration.ofSeconds(30), Duration.ofSeconds(5),
                     9984, Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5)),
                     reverse.cache().orElseThrow());
             ForwardSettings forward = reverse.forward().orElseThrow();
@@ -90,7 +92,6 @@ class NodeLocalDnsCorefileTest {
         }
 
         ServerBlock root = blocks.get(3);
-        assertEquals(List.of(new ServerKey(".", 53)), root.keys());
         assertEquals(List.of("."), root.cache().orElseThrow().zones());
         assertEquals(Duration.ofSeconds(30), root.cache().orElseThrow().successMaxTtl());
         ForwardSettings rootForward = root.forward().orElseThrow();
@@ -98,5 +99,11 @@ class NodeLocalDnsCorefileTest {
         assertEquals(List.of(dns("192.0.2.53"), dns("192.0.2.54")), rootForward.to());
         assertFalse(rootForward.forceTcp(), "the root block forwards over UDP");
         assertFalse(rootForward.preferUdp());
+
+        ProcessSettings process = ProcessSettings.of(corefile);
+        assertEquals(Optional.of(ReloadSettings.defaults()), process.reload());
+        assertEquals(List.of(cluster.health().orElseThrow().address()), process.healthAddresses());
+        assertEquals(Duration.ZERO, process.lameduck());
+        assertEquals(List.of(), process.readyAddresses());
     }
 }
