@@ -3,8 +3,8 @@ package io.nodedns.app;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.CorefileException;
 import io.nodedns.config.CorefileParser;
+import io.nodedns.config.ProcessSettings;
 import io.nodedns.config.ReloadSettings;
-import io.nodedns.config.ServerBlock;
 import io.nodedns.metrics.ReloadOutcomes;
 import io.nodedns.metrics.ReloadOutcomes.Outcome;
 import java.io.IOException;
@@ -22,8 +22,8 @@ import java.util.logging.Logger;
 
 /**
  * Reloads the configuration when its text changes, as CoreDNS's reload plugin does: every
- * INTERVAL plus or minus a random part of JITTER (the first {@code reload} directive's; no
- * periodic check without one), it reads the text, and if its SHA-512 differs from the last one
+ * INTERVAL plus or minus a random part of JITTER (of the {@code reload} directive,
+ * {@link ProcessSettings#reload()}; no periodic check without one), it reads the text, and if its SHA-512 differs from the last one
  * seen, parses it and hands it to {@link Daemon#reconfigure}. SIGUSR1 asks for a reload at once,
  * changed or not ({@link #reloadNow}).
  *
@@ -139,7 +139,7 @@ final class ConfigReloader implements AutoCloseable {
         if (closed) {
             return;
         }
-        Optional<ReloadSettings> settings = reloadSettings(daemon.corefile());
+        Optional<ReloadSettings> settings = ProcessSettings.of(daemon.corefile()).reload();
         if (settings.isEmpty()) {
             return;
         }
@@ -152,11 +152,6 @@ final class ConfigReloader implements AutoCloseable {
         long interval = settings.interval().toNanos();
         long offset = settings.jitter().isZero() ? 0 : jitter.applyAsLong(settings.jitter().toNanos());
         return Math.max(Duration.ofSeconds(1).toNanos(), interval + offset);
-    }
-
-    /** CoreDNS applies the first {@code reload} it finds to the whole Corefile. */
-    static Optional<ReloadSettings> reloadSettings(Corefile corefile) {
-        return corefile.blocks().stream().map(ServerBlock::reload).flatMap(Optional::stream).findFirst();
     }
 
     static String sha512(String text) {

@@ -108,8 +108,11 @@ public final class Daemon implements AutoCloseable {
     private record ResolverSpec(List<ServerKey> keys, Optional<CacheSettings> cache,
                                 Optional<ForwardSettings> forward, boolean errors, boolean log, boolean loop) {
         static ResolverSpec of(ServerBlock block) {
-            return new ResolverSpec(block.keys(), block.cache(), block.forward(), block.errors(), block.log(),
-                    block.loop());
+            // The forward directive's line is where it sits in the file, not what it does.
+            Optional<ForwardSettings> forward = block.forward().map(f -> new ForwardSettings(f.from(), f.to(),
+                    f.forceTcp(), f.preferUdp(), f.expire(), f.maxFails(), f.healthCheck(), f.policy(),
+                    f.maxConcurrent(), 0));
+            return new ResolverSpec(block.keys(), block.cache(), forward, block.errors(), block.log(), block.loop());
         }
     }
 
