@@ -413,15 +413,21 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * The addresses of interface {@code name}, as CoreDNS's bind plugin takes them: every address,
-     * IPv6 link-local ones with their scope (they cannot be bound without it).
+     * The addresses of interface {@code name}, as CoreDNS's bind plugin takes them: every IPv4
+     * address, and the IPv6 ones except link-local (setup.go's listIP), IPv4 first.
      */
     static List<InetAddress> interfaceAddresses(String name) throws IOException {
         NetworkInterface nic = NetworkInterface.getByName(name);
         if (nic == null) {
             throw new IOException("bind: interface " + name + " does not exist");
         }
-        List<InetAddress> out = Collections.list(nic.getInetAddresses());
+        List<InetAddress> out = new ArrayList<>();
+        for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+            if (!(a instanceof Inet6Address && a.isLinkLocalAddress())) {
+                // Without the interface's scope (%lo), which global addresses do not need.
+                out.add(InetAddress.getByAddress(a.getAddress()));
+            }
+        }
         if (out.isEmpty()) {
             throw new IOException("bind: interface " + name + " has no address");
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,6 +90,30 @@ class DaemonTest {
 
     private static String address(Message m) {
         return ((ARecord) m.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress();
+    }
+
+    @Test
+    void bindByInterfaceNameListensOnEveryAddressOfTheInterface() throws Exception {
+        FakeUpstream kubeDns = upstream("127.0.0.11");
+        transport = NettyTransport.create(1, true);
+        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind lo\n  forward . "
+                + hostPort(kubeDns) + "\n}\n", 53), transport);
+
+        List<String> bound = daemon.listeners().stream().map(a -> a.getAddress().getHostAddress()).toList();
+        List<String> expected = Daemon.interfaceAddresses("lo").stream().map(InetAddress::getHostAddress).toList();
+        assertEquals(expected, bound);
+        assertTrue(bound.contains("127.0.0.1"), bound.toString());
+        dns = daemon.listeners().get(0);
+        assertEquals("127.0.0.11", address(ask("a.example.", false)));
+    }
+
+    @Test
+    void bindToAMissingInterfaceFailsTheStartNamingIt() throws Exception {
+        transport = NettyTransport.create(1, true);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind nosuchnic0\n}\n", 53),
+                        transport));
+        assertEquals("bind: interface nosuchnic0 does not exist", e.getMessage());
     }
 
     @Test
