@@ -70,12 +70,18 @@ public record KubeDnsConfigMap(Map<String, List<String>> stubDomains, List<Strin
      * Reads the mounted ConfigMap directory.
      *
      * @param dir the {@code -kubednscm} directory; null or missing means no ConfigMap
-     * @throws CorefileException naming the file (and line) if a file cannot be read or holds
-     *                           malformed JSON, the wrong JSON types, or an invalid zone or server
+     * @throws CorefileException naming the file (and line) if {@code dir} is not a directory, or a
+     *                           file cannot be read or holds malformed JSON, the wrong JSON types,
+     *                           or an invalid zone or server
      */
     public static KubeDnsConfigMap read(Path dir) throws CorefileException {
-        if (dir == null || !Files.isDirectory(dir)) {
+        if (dir == null || Files.notExists(dir)) {
             return EMPTY;
+        }
+        if (!Files.isDirectory(dir)) {
+            // kube-dns's directory sync: "config path %q is not a directory".
+            throw new CorefileException(dir.toString(), 0, null,
+                    "not a directory (-kubednscm names the directory the kube-dns ConfigMap is mounted on)");
         }
         Path stubFile = dir.resolve(STUB_DOMAINS);
         Path upstreamFile = dir.resolve(UPSTREAM_NAMESERVERS);

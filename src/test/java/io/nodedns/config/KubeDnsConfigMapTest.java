@@ -72,6 +72,13 @@ class KubeDnsConfigMapTest {
     }
 
     @Test
+    void aFileWhereTheDirectoryShouldBeIsAnError() throws Exception {
+        Path file = Files.writeString(dir.resolve("kube-dns"), "{}");
+        assertEquals(file + ": not a directory (-kubednscm names the directory the kube-dns ConfigMap is "
+                + "mounted on)", assertThrows(CorefileException.class, () -> KubeDnsConfigMap.read(file)).getMessage());
+    }
+
+    @Test
     void eitherFileMayBeMissing() throws Exception {
         KubeDnsConfigMap onlyStubs = withFiles("{\"acme.local\": [\"1.2.3.4\"]}", null);
         assertEquals(Map.of("acme.local", List.of("1.2.3.4")), onlyStubs.stubDomains());
