@@ -63,7 +63,7 @@ public final class Daemon implements AutoCloseable {
     private DnsServer server;
     /** Forwarders of resolvers a reload dropped, closed once their queries are answered. */
     private final List<Forwarder> retiring = new ArrayList<>();
-    private final SetupErrors setupErrors = new SetupErrors();
+    private final SetupErrors setupErrors;
     private final ReloadOutcomes reloads = new ReloadOutcomes();
     /** What serves now; replaced whole by {@link #reconfigure}. */
     private Configuration current;
@@ -116,8 +116,9 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(NettyTransport transport) {
+    private Daemon(NettyTransport transport, SetupErrors setupErrors) {
         this.transport = transport;
+        this.setupErrors = setupErrors;
     }
 
     /**
@@ -135,7 +136,16 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress)
             throws IOException {
-        Daemon daemon = new Daemon(transport);
+        return start(corefile, transport, setupMetricsAddress, new SetupErrors());
+    }
+
+    /**
+     * {@link #start(Corefile, NettyTransport, InetSocketAddress)} counting node setup errors in
+     * {@code setupErrors}, which may already hold some (a kube-dns ConfigMap read before the start).
+     */
+    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
+                               SetupErrors setupErrors) throws IOException {
+        Daemon daemon = new Daemon(transport, setupErrors);
         daemon.current = daemon.build(corefile, null);
         daemon.server = new DnsServer(transport, daemon.current.listeners(), DnsServer.Limits.defaults(),
                 daemon.counters, daemon.pending);

@@ -4,7 +4,9 @@ import io.nodedns.config.Corefile;
 import io.nodedns.config.CorefileException;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.transport.NettyTransport;
+import io.nodedns.metrics.SetupErrors;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -63,9 +65,13 @@ public final class Main {
             System.out.println("nodedns " + version());
             return 0;
         }
+        if (!cmd.check() && cmd.unsupportedNodeSetup().isPresent()) {
+            log.severe(cmd.unsupportedNodeSetup().get());
+            return 1;
+        }
         int defaultPort = cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT;
-        ConfigText config = cmd.conf() != null ? ConfigText.file(cmd.conf())
-                : ConfigText.fixed("<laptop default>", laptopCorefile(cmd));
+        SetupErrors setupErrors = new SetupErrors();
+        ConfigText config = configText(cmd, setupErrors);
         String text;
         Corefile corefile;
         try {
@@ -90,13 +96,21 @@ public final class Main {
         NettyTransport transport = NettyTransport.createDefault();
         Daemon daemon;
         try {
-            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress());
+            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors);
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
             transport.close();
             return 1;
         }
         log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
+        if (cmd.pidfile() != null) {
+            try {
+                Files.writeString(cmd.pidfile(), ProcessHandle.current().pid() + "\n");
+            } catch (IOException e) {
+                // CoreDNS exits here; DNS already serves, and a missing pidfile is not worth an outage.
+                log.warning("cannot write -pidfile " + cmd.pidfile() + ": " + e.getMessage());
+            }
+        }
 
         ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nodedns-reload");
@@ -141,6 +155,13 @@ public final class Main {
             Thread.currentThread().interrupt();
         } finally {
             transport.close();
+            if (cmd.pidfile() != null) {
+                try {
+                    Files.deleteIfExists(cmd.pidfile());
+                } catch (IOException e) {
+                    log.warning("cannot remove -pidfile " + cmd.pidfile() + ": " + e.getMessage());
+                }
+            }
         }
         log.info("stopped");
         return 0;
@@ -170,6 +191,22 @@ public final class Main {
         }, "nodedns-stop-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
+    }
+
+    /**
+     * Where the Corefile comes from: in node mode with a base Corefile (the node-local-dns
+     * ConfigMap), node-cache's template pipeline; else the file served ({@code -conf}, or
+     * {@code -corefile} in node mode); else the laptop default.
+     */
+    static ConfigText configText(CommandLine cmd, SetupErrors setupErrors) {
+        if (cmd.nodeMode() && Files.exists(cmd.baseCorefile())) {
+            return new NodeCacheConfigText(cmd.nodeCacheInputs(System.getenv()), cmd.corefile(),
+                    cmd.servedCorefile(), setupErrors);
+        }
+        if (cmd.servedCorefile() != null) {
+            return ConfigText.file(cmd.servedCorefile());
+        }
+        return ConfigText.fixed("<laptop default>", laptopCorefile(cmd));
     }
 
     /**

@@ -1,0 +1,72 @@
+package io.nodedns.app;
+
+import io.nodedns.config.CorefileException;
+import io.nodedns.config.KubeDnsConfigMap;
+import io.nodedns.config.NodeCacheCorefile;
+import io.nodedns.config.NodeCacheInputs;
+import io.nodedns.metrics.SetupErrors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Logger;
+
+/**
+ * node-cache's Corefile pipeline as a {@link ConfigText}: each read renders the base Corefile
+ * (the node-local-dns ConfigMap) with the kube-dns ConfigMap and the upstream Service's address,
+ * writes the result to {@code -corefile} (only when it changed), and returns the Corefile served
+ * ({@code -conf}, normally the same file). So a reload check sees a change of the template, of
+ * the kube-dns ConfigMap, or of the file itself.
+ *
+ * <p>A kube-dns ConfigMap that cannot be read is counted as node-cache counts it
+ * ({@code coredns_nodecache_setup_errors_total{errortype="configmap"}}). At start node-cache then
+ * runs without it, and so does this; at a reload the error refuses the change, and the running
+ * configuration keeps serving.
+ */
+final class NodeCacheConfigText implements ConfigText {
+    private static final Logger LOG = Logger.getLogger(NodeCacheConfigText.class.getName());
+
+    private final NodeCacheInputs inputs;
+    private final Path rendered;
+    private final Path served;
+    private final SetupErrors setupErrors;
+    private boolean readOnce;
+
+    /**
+     * @param rendered where the rendered Corefile is written ({@code -corefile})
+     * @param served   the Corefile served ({@code -conf}, or {@code rendered})
+     */
+    NodeCacheConfigText(NodeCacheInputs inputs, Path rendered, Path served, SetupErrors setupErrors) {
+        this.inputs = inputs;
+        this.rendered = rendered;
+        this.served = served;
+        this.setupErrors = setupErrors;
+    }
+
+    @Override
+    public String source() {
+        return served.toString();
+    }
+
+    @Override
+    public synchronized String read() throws IOException, CorefileException {
+        KubeDnsConfigMap kubeDns;
+        try {
+            kubeDns = KubeDnsConfigMap.read(inputs.kubeDnsConfigDir());
+        } catch (CorefileException e) {
+            setupErrors.count(SetupErrors.Type.CONFIGMAP);
+            if (readOnce) {
+                throw e;
+            }
+            LOG.warning(e.getMessage() + "; starting without the kube-dns ConfigMap, as node-cache does");
+            kubeDns = KubeDnsConfigMap.EMPTY;
+        }
+        String text = NodeCacheCorefile.render(inputs, kubeDns);
+        if (NodeCacheCorefile.write(rendered, text)) {
+            LOG.info("wrote " + rendered + " from " + inputs.baseCorefile()
+                    + (inputs.kubeDnsConfigDir() != null ? " and " + inputs.kubeDnsConfigDir() : ""));
+        }
+        readOnce = true;
+        return rendered.equals(served) ? text : Files.readString(served, StandardCharsets.UTF_8);
+    }
+}
