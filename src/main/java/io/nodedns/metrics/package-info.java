@@ -1,6 +1,8 @@
 /**
  * Prometheus metrics: the CoreDNS and node-cache series that node-local-dns dashboards and alerts
- * already use, the series only nodedns has, and JVM/process series, served by Netty over HTTP.
+ * already use, the series only nodedns has, and JVM/process series; and the {@code /health} and
+ * {@code /ready} endpoints. All served by {@link io.nodedns.metrics.HttpEndpointServer}, a small
+ * Netty HTTP/1.1 server on its own event loop thread.
  *
  * <h2>Where</h2>
  * <ul>
@@ -12,9 +14,32 @@
  *       {@code 127.0.0.1:9353} for the laptop default, {@code ""} for none): only
  *       {@code coredns_nodecache_setup_errors_total}. A failure to bind it is logged, not fatal,
  *       as in node-cache.</li>
+ *   <li>{@code health [ADDR]} (default {@code :8080}): {@code GET /health}, 200 {@code OK}
+ *       ({@link io.nodedns.metrics.HealthEndpoint}). {@code ready [ADDR]} (default {@code :8181}):
+ *       {@code GET /ready}, 200 {@code OK} once every condition registered in
+ *       {@link io.nodedns.metrics.HealthState} is ready, else 503 with the missing ones
+ *       comma-separated ({@link io.nodedns.metrics.ReadyEndpoint}). Once a stop begins
+ *       ({@link io.nodedns.metrics.HealthState#markStopping()}), {@code /ready} answers 503
+ *       {@code Shutting down} while {@code /health} keeps answering 200 through the lameduck, as
+ *       CoreDNS's health README says; {@code /health} ends when its listener closes.</li>
  * </ul>
- * The format follows the request's {@code Accept} header: OpenMetrics 1.0.0 when it accepts
- * {@code application/openmetrics-text} (Prometheus does), else the Prometheus text format 0.0.4.
+ * Paths on coinciding addresses share one listener: build one
+ * {@link io.nodedns.metrics.HttpEndpointServer} with every {@code serve(address, path, endpoint)}.
+ * For example:
+ * <pre>{@code
+ * HttpEndpointServer http = HttpEndpointServer.builder("metrics and health")
+ *         .serve(metricsAddress, "/metrics", new MetricsEndpoint(registry))
+ *         .serve(healthAddress, "/health", new HealthEndpoint())
+ *         .serve(readyAddress, "/ready", new ReadyEndpoint(state))
+ *         .start();
+ * HealthSelfCheck selfCheck = new HealthSelfCheck(http.boundAddressesServing("/health"),
+ *         new SocketHealthProbe(SocketHealthProbe.TIMEOUT), System::nanoTime);
+ * selfCheck.bindTo(registry);                        // only with a prometheus directive
+ * selfCheck.start(Repeater.onNewThread("nodedns-health-check"));
+ * }</pre>
+ * The format of {@code /metrics} follows the request's {@code Accept} header: OpenMetrics 1.0.0
+ * when it accepts {@code application/openmetrics-text} (Prometheus does), else the Prometheus text
+ * format 0.0.4.
  *
  * <h2>CoreDNS series</h2>
  * Labels: {@code server} is {@code dns://IP:PORT} of the listener ({@code dns://:PORT} without
@@ -45,6 +70,10 @@
  *   <li>{@code coredns_build_info{version,revision,goversion}}: 1; goversion names the JVM.</li>
  *   <li>{@code coredns_nodecache_setup_errors_total{errortype}}: node setup failures (iptables,
  *       iptables_lock, interface_add, interface_check, configmap), all exported from 0.</li>
+ *   <li>{@code coredns_health_request_duration_seconds} (histogram, CoreDNS's slim buckets 0.25 ms,
+ *       2.5 ms, 25 ms, 0.25 s, 2.5 s) and {@code coredns_health_request_failures_total}: the
+ *       once-a-second self check of {@code /health} ({@link io.nodedns.metrics.HealthSelfCheck}),
+ *       no labels.</li>
  * </ul>
  *
  * <h2>nodedns series</h2>
