@@ -139,7 +139,9 @@ public final class BlockResolver {
      */
     private CachedAnswer refreshOrServeStale(QuestionKey key, CachedAnswer hit, ZoneMetrics zone) {
         long now = cache.nowNanos();
-        if (hit.isFresh(now)) {
+        // Without serve_stale the cache holds nothing past its lifetime: an entry that expired since
+        // the lookup read the clock is still the hit it was (answered with TTL 0), not stale.
+        if (hit.isFresh(now) || !stale.enabled()) {
             if (prefetch.countHitAndCheckDue(hit, now)) {
                 refreshInBackground(key, zone);
             }
