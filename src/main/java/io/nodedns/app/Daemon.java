@@ -2,7 +2,10 @@ package io.nodedns.app;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.nodedns.cache.CachePolicy;
+import io.nodedns.cache.DisabledZones;
+import io.nodedns.cache.PrefetchPolicy;
 import io.nodedns.cache.ResponseCache;
+import io.nodedns.cache.StalePolicy;
 import io.nodedns.config.CacheSettings;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.ForwardSettings;
@@ -387,9 +390,14 @@ public final class Daemon implements AutoCloseable {
     }
 
     static CachePolicy policy(CacheSettings c) {
+        CacheSettings.Prefetch prefetch = c.prefetch();
+        CacheSettings.ServeStale stale = c.serveStale();
         return new CachePolicy(c.successCapacity(), c.successMaxTtl().toSeconds(), c.successMinTtl().toSeconds(),
                 c.denialCapacity(), c.denialMaxTtl().toSeconds(), c.denialMinTtl().toSeconds(),
-                c.servfailTtl().toSeconds());
+                c.servfailTtl().toSeconds(),
+                new PrefetchPolicy(prefetch.amount(), prefetch.duration().toNanos(), prefetch.percentage()),
+                new StalePolicy(stale.duration().toNanos(), StalePolicy.Refresh.valueOf(stale.refreshMode().name())),
+                new DisabledZones(c.successDisabledZones(), c.denialDisabledZones()));
     }
 
     static ForwarderSettings forwarderSettings(ForwardSettings f) {

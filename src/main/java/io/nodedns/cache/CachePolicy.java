@@ -1,6 +1,8 @@
 package io.nodedns.cache;
 
 import io.nodedns.wire.AnswerTemplate;
+import io.nodedns.wire.QuestionKey;
+import java.util.Objects;
 
 /**
  * How long an upstream answer may be served from the cache, following CoreDNS's
@@ -11,22 +13,44 @@ import io.nodedns.wire.AnswerTemplate;
  * @param successCapacity entries holding NOERROR answers with records
  * @param denialCapacity entries holding NXDOMAIN, NODATA and SERVFAIL answers
  * @param servfailTtl how long a SERVFAIL is cached, 0 = not at all (RFC 2308 §7.1 allows up to 5 minutes)
+ * @param prefetch when popular entries are refreshed before they expire
+ * @param stale how long entries are kept past their lifetime, and how they are then refreshed
+ * @param disabled where answers of one kind are not cached
  */
 public record CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
-                          int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl) {
+                          int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,
+                          PrefetchPolicy prefetch, StalePolicy stale, DisabledZones disabled) {
 
     /** CoreDNS defaults: 9984 entries each, success TTL 5..3600 s, denial 5..1800 s, SERVFAIL 5 s. */
     public static CachePolicy coreDnsDefaults() {
         return new CachePolicy(9984, 3600, 5, 9984, 1800, 5, 5);
     }
 
+    /** A policy without prefetch, serve_stale or disabled zones. */
+    public CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
+                       int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl) {
+        this(successCapacity, successMaxTtl, successMinTtl, denialCapacity, denialMaxTtl, denialMinTtl, servfailTtl,
+                PrefetchPolicy.OFF, StalePolicy.OFF, DisabledZones.NONE);
+    }
+
     public CachePolicy {
+        Objects.requireNonNull(prefetch, "prefetch");
+        Objects.requireNonNull(stale, "stale");
+        Objects.requireNonNull(disabled, "disabled");
         if (successCapacity < 0 || denialCapacity < 0) {
             throw new IllegalArgumentException("capacities must be >= 0");
         }
         if (successMinTtl < 0 || successMaxTtl < 0 || denialMinTtl < 0 || denialMaxTtl < 0 || servfailTtl < 0) {
             throw new IllegalArgumentException("TTLs must be >= 0");
         }
+    }
+
+    /**
+     * Seconds {@code answer} to {@code key} may be served from the cache: 0 in a zone where
+     * {@code disable} turns off caching its kind, else {@link #lifetimeSeconds(AnswerTemplate)}.
+     */
+    public long lifetimeSeconds(QuestionKey key, AnswerTemplate answer) {
+        return disabled.excludes(key, answer.kind()) ? 0 : lifetimeSeconds(answer);
     }
 
     /**

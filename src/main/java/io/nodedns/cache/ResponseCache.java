@@ -15,9 +15,11 @@ import java.util.concurrent.atomic.LongAdder;
  * keeps them: positive answers, and denials (NXDOMAIN, NODATA, SERVFAIL), so a
  * flood of non-existent names cannot evict the names that exist.
  *
- * <p>Entries expire after their lifetime on the injected {@link Ticker}. Lookups
- * take a scratch {@link QuestionKey} and allocate nothing; only stored keys are
- * kept. Thread-safe.
+ * <p>Entries expire after their lifetime on the injected {@link Ticker}, plus the
+ * policy's {@code serve_stale} duration: while that lasts {@link #get} may return a
+ * stale entry ({@link CachedAnswer#isFresh} says which). Stale entries count against
+ * the same capacities. Lookups take a scratch {@link QuestionKey} and allocate
+ * nothing; only stored keys are kept. Thread-safe.
  */
 public final class ResponseCache {
     private final CachePolicy policy;
@@ -31,11 +33,13 @@ public final class ResponseCache {
     public ResponseCache(CachePolicy policy, Ticker ticker) {
         this.policy = policy;
         this.ticker = ticker;
-        this.success = build(policy.successCapacity(), ticker, successEvictions);
-        this.denial = build(policy.denialCapacity(), ticker, denialEvictions);
+        LifetimeExpiry expiry = new LifetimeExpiry(policy.stale().maxStaleNanos());
+        this.success = build(policy.successCapacity(), ticker, successEvictions, expiry);
+        this.denial = build(policy.denialCapacity(), ticker, denialEvictions, expiry);
     }
 
-    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions) {
+    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions,
+                                                          LifetimeExpiry expiry) {
         return Caffeine.newBuilder()
                 .maximumSize(capacity)
                 // Runs during maintenance (on a writer, see the executor), never on a lookup's path.
@@ -48,7 +52,7 @@ public final class ResponseCache {
                 // Maintenance (eviction, expiry) runs on the calling thread, amortised: no
                 // hand-off to the common pool per write, and deterministic in tests.
                 .executor(Runnable::run)
-                .expireAfter(new LifetimeExpiry())
+                .expireAfter(expiry)
                 .build();
     }
 
@@ -61,26 +65,55 @@ public final class ResponseCache {
         return ticker.read();
     }
 
-    /** The live entry for {@code key}, or null. {@code key} may be a scratch key. */
+    /**
+     * The entry held for {@code key}, or null: a fresh one, or with {@code serve_stale} possibly
+     * one past its lifetime (see {@link CachedAnswer#isFresh}). {@code key} may be a scratch key.
+     */
     public CachedAnswer get(QuestionKey key) {
         CachedAnswer hit = success.getIfPresent(key);
         return hit != null ? hit : denial.getIfPresent(key);
     }
 
     /**
+     * Whether {@code answer} brings news about the name: RFC 8767 section 4 counts only NOERROR
+     * and NXDOMAIN answers as refreshing cached data. A SERVFAIL, REFUSED or truncated answer says
+     * nothing about the name, so it must not replace (or, with serve_stale, end) what is held.
+     */
+    public static boolean refreshesData(AnswerTemplate answer) {
+        if (answer.truncated()) {
+            return false;
+        }
+        ResponseKind kind = answer.kind();
+        return kind == ResponseKind.SUCCESS || kind == ResponseKind.NODATA || kind == ResponseKind.NXDOMAIN;
+    }
+
+    /**
      * Stores {@code answer} if the policy gives it a lifetime, and returns the
      * entry the waiting clients should be answered from (with lifetime 0 when it
-     * was not cached, which leaves its TTLs as they came).
+     * was not cached, which leaves its TTLs as they came). An answer that
+     * {@link #refreshesData refreshes the data} but is not kept still removes what
+     * was held for the key: it is out of date. With prefetch on, a new entry keeps
+     * the hit count of the one it replaces (CoreDNS's doPrefetch does the same).
      *
      * @param key a stored key ({@link QuestionKey#copy()}), never a scratch key
      */
     public CachedAnswer put(QuestionKey key, AnswerTemplate answer) {
         long now = ticker.read();
-        long lifetime = policy.lifetimeSeconds(answer);
+        long lifetime = policy.lifetimeSeconds(key, answer);
         if (lifetime <= 0) {
+            if (refreshesData(answer)) {
+                success.invalidate(key);
+                denial.invalidate(key);
+            }
             return new CachedAnswer(answer, Long.MAX_VALUE, now);
         }
-        CachedAnswer entry = new CachedAnswer(answer, lifetime, now);
+        HitFrequency hits = null;
+        if (policy.prefetch().enabled()) {
+            CachedAnswer previous = get(key);
+            int carried = previous == null || previous.hits() == null ? 0 : previous.hits().hits();
+            hits = new HitFrequency(now, carried);
+        }
+        CachedAnswer entry = new CachedAnswer(answer, lifetime, now, hits);
         if (answer.kind() == ResponseKind.SUCCESS) {
             denial.invalidate(key);
             success.put(key, entry);
@@ -91,12 +124,12 @@ public final class ResponseCache {
         return entry;
     }
 
-    /** Live positive entries (approximate, as Caffeine counts). */
+    /** Live positive entries, stale ones included (approximate, as Caffeine counts). */
     public long successSize() {
         return success.estimatedSize();
     }
 
-    /** Live denial entries (approximate). */
+    /** Live denial entries, stale ones included (approximate). */
     public long denialSize() {
         return denial.estimatedSize();
     }
@@ -117,15 +150,29 @@ public final class ResponseCache {
         denial.cleanUp();
     }
 
+    /** An entry lives its lifetime, then {@code staleNanos} more (serve_stale; 0 without). */
     private static final class LifetimeExpiry implements Expiry<QuestionKey, CachedAnswer> {
+        private final long staleNanos;
+
+        LifetimeExpiry(long staleNanos) {
+            this.staleNanos = staleNanos;
+        }
+
+        private long expiresAfter(CachedAnswer value) {
+            long lifetimeNanos = value.lifetimeSeconds() * 1_000_000_000L;
+            long total = lifetimeNanos + staleNanos;
+            // Saturate: a long serve_stale must not wrap around into "expired at once".
+            return total < lifetimeNanos ? Long.MAX_VALUE : total;
+        }
+
         @Override
         public long expireAfterCreate(QuestionKey key, CachedAnswer value, long currentTime) {
-            return value.lifetimeSeconds() * 1_000_000_000L;
+            return expiresAfter(value);
         }
 
         @Override
         public long expireAfterUpdate(QuestionKey key, CachedAnswer value, long currentTime, long currentDuration) {
-            return value.lifetimeSeconds() * 1_000_000_000L;
+            return expiresAfter(value);
         }
 
         @Override

@@ -12,14 +12,57 @@
  *   <li>Key: lower-cased name, type, class, DO and CD bits ({@link io.nodedns.wire.QuestionKey}).</li>
  *   <li>Time comes from an injected Caffeine {@code Ticker}; a hit's age in whole seconds lowers every
  *       TTL in the replayed answer.</li>
+ *   <li>{@code disable success|denial [ZONES...]} ({@link io.nodedns.cache.DisabledZones}): answers of
+ *       that kind for names in those zones (default: the cache's zones) are passed on, never cached;
+ *       denial covers NXDOMAIN, NODATA and SERVFAIL, as CoreDNS's does.</li>
+ *   <li>{@code prefetch AMOUNT [[DURATION] [PERCENTAGE%]]} ({@link io.nodedns.cache.PrefetchPolicy}):
+ *       an entry hit AMOUNT times with no gap longer than DURATION (1m) between hits is refreshed in
+ *       the background once at most PERCENTAGE (10%, rounded up to whole seconds) of its lifetime is
+ *       left. Hits are counted per entry ({@link io.nodedns.cache.HitFrequency}, CoreDNS's
+ *       plugin/pkg/freq) only when prefetch is on; a refreshed entry keeps the count.</li>
+ *   <li>{@code serve_stale [DURATION] [immediate|verify]} ({@link io.nodedns.cache.StalePolicy},
+ *       RFC 8767): entries are kept DURATION (1h) past their lifetime, within the same capacities.
+ *       {@code immediate} answers a stale entry at once and refreshes it in the background;
+ *       {@code verify} asks the upstream first and answers stale only if it fails, times out or
+ *       answers anything but NOERROR/NXDOMAIN. Stale answers carry TTL
+ *       {@value io.nodedns.cache.StalePolicy#STALE_TTL_SECONDS} s (RFC 8767 §4; CoreDNS sends 0).
+ *       Past DURATION an entry is gone.</li>
+ *   <li>Background refreshes (prefetch, immediate stale) are flights with no waiters in the server
+ *       block's coalescing map: one upstream query per key at a time. Only NOERROR and NXDOMAIN
+ *       replace an entry (RFC 8767 §4); a SERVFAIL, REFUSED or failure leaves it as it was.</li>
  * </ul>
  *
  * <h2>Corefile</h2>
  * <pre>
- * cache [TTL] {
+ * cache [TTL] [ZONES...] {
  *     success CAPACITY [TTL [MINTTL]]
  *     denial CAPACITY [TTL [MINTTL]]
  *     servfail DURATION
+ *     prefetch AMOUNT [[DURATION] [PERCENTAGE%]]
+ *     serve_stale [DURATION] [REFRESH_MODE]
+ *     disable success|denial [ZONES...]
+ * }
+ * </pre>
+ * {@code keepttl} is refused (not implemented).
+ *
+ * <h2>Metrics</h2>
+ * Labels {@code server, zones, view} (and {@code type} where noted), counted per listener and zone:
+ * {@code coredns_cache_entries{type}}, {@code coredns_cache_requests_total},
+ * {@code coredns_cache_hits_total{type}} (stale entries count as hits, as in CoreDNS),
+ * {@code coredns_cache_misses_total}, {@code coredns_cache_evictions_total{type}},
+ * {@code coredns_cache_prefetch_total} (background refreshes started: prefetches and, as CoreDNS's
+ * doPrefetch counts them, refreshes of stale entries), {@code coredns_cache_served_stale_total}
+ * (answers given from stale entries).
+ *
+ * <h2>Examples</h2>
+ * <pre>
+ * cache 30 {
+ *     prefetch 10 1m 20%       # names asked 10 times a minute are renewed with 6 s left
+ *     serve_stale 1h           # while kube-dns is down, answer from the cache for an hour
+ * }
+ * cache {
+ *     serve_stale 10m verify   # prefer a fresh answer; stale only if the upstream fails
+ *     disable denial svc.cluster.local   # never cache NXDOMAIN for services being created
  * }
  * </pre>
  */

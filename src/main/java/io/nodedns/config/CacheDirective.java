@@ -3,19 +3,22 @@ package io.nodedns.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
  * {@code cache [TTL] [ZONES...] { success CAPACITY [TTL [MINTTL]]; denial CAPACITY [TTL [MINTTL]];
- * servfail DURATION }}, with CoreDNS plugin/cache's defaults and checks (see {@link CacheSettings}).
+ * servfail DURATION; prefetch AMOUNT [[DURATION] [PERCENTAGE%]]; serve_stale [DURATION]
+ * [REFRESH_MODE]; disable success|denial [ZONES...] }}, with CoreDNS plugin/cache's defaults and
+ * checks (plugin/cache/setup.go; see {@link CacheSettings}).
  *
- * <p>TTLs are whole seconds, as in CoreDNS; {@code servfail} takes a Go duration. A TTL on the
- * {@code cache} line sets both maxima; {@code success}/{@code denial} lines override it.
- * {@code prefetch}, {@code serve_stale}, {@code disable} and {@code keepttl} are refused until
- * nodedns implements them.
+ * <p>TTLs are whole seconds, as in CoreDNS; {@code servfail}, {@code prefetch} and
+ * {@code serve_stale} take Go durations. A TTL on the {@code cache} line sets both maxima;
+ * {@code success}/{@code denial} lines override it. {@code keepttl} is refused until nodedns
+ * implements it.
  */
 final class CacheDirective {
-    private static final List<String> NOT_YET_SUPPORTED = List.of("prefetch", "serve_stale", "disable", "keepttl");
+    private static final List<String> NOT_YET_SUPPORTED = List.of("keepttl");
 
     private CacheDirective() {
     }
@@ -56,6 +59,10 @@ final class CacheDirective {
         Bounds success = new Bounds(CacheSettings.DEFAULT_CAPACITY, successMaxTtl, CacheSettings.DEFAULT_MIN_TTL);
         Bounds denial = new Bounds(CacheSettings.DEFAULT_CAPACITY, denialMaxTtl, CacheSettings.DEFAULT_MIN_TTL);
         Duration servfailTtl = CacheSettings.DEFAULT_SERVFAIL_TTL;
+        CacheSettings.Prefetch prefetch = CacheSettings.Prefetch.OFF;
+        CacheSettings.ServeStale serveStale = CacheSettings.ServeStale.OFF;
+        List<String> successDisabled = List.of();
+        List<String> denialDisabled = List.of();
         // Later lines win, as in CoreDNS, which simply overwrites.
         for (Directive sub : directive.block()) {
             String name = sub.nameText();
@@ -78,6 +85,29 @@ final class CacheDirective {
                     }
                     break;
                 }
+                case "prefetch":
+                    prefetch = prefetch(directive, sub, context);
+                    break;
+                case "serve_stale":
+                    serveStale = serveStale(directive, sub, context);
+                    break;
+                case "disable": {
+                    requireAtLeastOne(directive, sub, context);
+                    Token kind = sub.args().get(0);
+                    // CoreDNS's words are case-sensitive here ("success", "denial"), unlike REFRESH_MODE.
+                    boolean disableSuccess = kind.text().equals("success");
+                    if (!disableSuccess && !kind.text().equals("denial")) {
+                        throw context.error(kind.line(), directive.nameText(),
+                                "disable: want success or denial, not " + kind.quotedText());
+                    }
+                    // A later line for the same kind replaces an earlier one, as in CoreDNS.
+                    if (disableSuccess) {
+                        successDisabled = disableZones(directive, sub, zones, context);
+                    } else {
+                        denialDisabled = disableZones(directive, sub, zones, context);
+                    }
+                    break;
+                }
                 default:
                     if (NOT_YET_SUPPORTED.contains(name)) {
                         throw context.error(directive, sub, "not supported yet");
@@ -86,7 +116,113 @@ final class CacheDirective {
             }
         }
         block.cache(new CacheSettings(zones, success.capacity(), success.maxTtl(), success.minTtl(),
-                denial.capacity(), denial.maxTtl(), denial.minTtl(), servfailTtl));
+                denial.capacity(), denial.maxTtl(), denial.minTtl(), servfailTtl, prefetch, serveStale,
+                successDisabled, denialDisabled));
+    }
+
+    /**
+     * {@code prefetch AMOUNT [[DURATION] [PERCENTAGE%]]}. As in CoreDNS the second argument is
+     * always the duration; an AMOUNT of 0 turns prefetch off.
+     */
+    private static CacheSettings.Prefetch prefetch(Directive directive, Directive sub, ParseContext context)
+            throws CorefileException {
+        Arguments.requireCount(directive, sub, 1, 3, context);
+        List<Token> args = sub.args();
+        int amount = Arguments.nonNegativeInt(args.get(0), "prefetch: AMOUNT", context, directive);
+        Duration duration = CacheSettings.Prefetch.DEFAULT_DURATION;
+        if (args.size() > 1) {
+            Token value = args.get(1);
+            duration = Arguments.nonNegativeDuration(value, "prefetch: DURATION", context, directive);
+            if (duration.isZero()) {
+                // CoreDNS takes 0 and then never sees two hits "within" it: prefetch would never fire.
+                throw context.error(value.line(), directive.nameText(),
+                        "prefetch: DURATION: can't be zero: " + value.quotedText());
+            }
+        }
+        int percentage = CacheSettings.Prefetch.DEFAULT_PERCENTAGE;
+        if (args.size() > 2) {
+            percentage = percentage(args.get(2), directive, context);
+        }
+        return new CacheSettings.Prefetch(amount, duration, percentage);
+    }
+
+    /** {@code PERCENTAGE%}: an integer from 10 to 90 and a mandatory percent sign, as CoreDNS checks it. */
+    private static int percentage(Token value, Directive directive, ParseContext context) throws CorefileException {
+        String text = value.text();
+        if (!text.endsWith("%")) {
+            throw context.error(value.line(), directive.nameText(),
+                    "prefetch: PERCENTAGE: must end in '%': " + value.quotedText());
+        }
+        OptionalLong number = Arguments.integer(text.substring(0, text.length() - 1));
+        if (number.isEmpty() || number.getAsLong() < CacheSettings.Prefetch.MIN_PERCENTAGE
+                || number.getAsLong() > CacheSettings.Prefetch.MAX_PERCENTAGE) {
+            throw context.error(value.line(), directive.nameText(),
+                    "prefetch: PERCENTAGE: want 10% to 90%: " + value.quotedText());
+        }
+        return (int) number.getAsLong();
+    }
+
+    /**
+     * {@code serve_stale [DURATION] [REFRESH_MODE]}: DURATION defaults to 1h (0 turns it off, as
+     * in CoreDNS); REFRESH_MODE is {@code immediate} (default) or {@code verify}, in any case.
+     */
+    private static CacheSettings.ServeStale serveStale(Directive directive, Directive sub, ParseContext context)
+            throws CorefileException {
+        Arguments.requireCount(directive, sub, 0, 2, context);
+        List<Token> args = sub.args();
+        Duration duration = args.isEmpty() ? CacheSettings.ServeStale.DEFAULT_DURATION
+                : Arguments.nonNegativeDuration(args.get(0), "serve_stale: DURATION", context, directive);
+        CacheSettings.ServeStale.RefreshMode mode = CacheSettings.ServeStale.RefreshMode.IMMEDIATE;
+        if (args.size() > 1) {
+            Token value = args.get(1);
+            switch (value.text().toLowerCase(Locale.ROOT)) {
+                case "immediate":
+                    break;
+                case "verify":
+                    mode = CacheSettings.ServeStale.RefreshMode.VERIFY;
+                    break;
+                default:
+                    throw context.error(value.line(), directive.nameText(),
+                            "serve_stale: REFRESH_MODE: want immediate or verify, not " + value.quotedText());
+            }
+        }
+        return new CacheSettings.ServeStale(duration, mode);
+    }
+
+    /** {@code disable} needs its kind; zones may follow. */
+    private static void requireAtLeastOne(Directive directive, Directive sub, ParseContext context)
+            throws CorefileException {
+        if (sub.args().isEmpty()) {
+            throw context.error(directive, sub, "wrong argument count: want 1 or more, got 0");
+        }
+        if (sub.hasBlock()) {
+            throw context.error(directive, sub, "does not take a '{' block");
+        }
+    }
+
+    /**
+     * The zones after {@code disable success|denial}, normalized; without any, the cache's own
+     * zones. (CoreDNS defaults to the root zone, which disables the same answers: the cache only
+     * ever holds names in its zones.)
+     */
+    private static List<String> disableZones(Directive directive, Directive sub, List<String> cacheZones,
+                                             ParseContext context) throws CorefileException {
+        List<Token> args = sub.args();
+        if (args.size() == 1) {
+            return cacheZones;
+        }
+        List<String> zones = new ArrayList<>();
+        for (Token zone : args.subList(1, args.size())) {
+            try {
+                String normalized = Zones.normalize(zone.text());
+                if (!zones.contains(normalized)) {
+                    zones.add(normalized);
+                }
+            } catch (IllegalArgumentException badZone) {
+                throw context.error(zone.line(), directive.nameText(), "disable: " + badZone.getMessage());
+            }
+        }
+        return zones;
     }
 
     /** One class of entries (success or denial): its capacity and TTL bounds. */

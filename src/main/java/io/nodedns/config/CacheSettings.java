@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param denialMinTtl    lower bound on a denial's lifetime; default 5 s
  * @param servfailTtl     how long a SERVFAIL is cached (RFC 2308 section 7.1 allows at most 5 minutes);
  *                        default 5 s, zero disables
+ * @param prefetch        when popular entries are refreshed before they expire; {@link Prefetch#OFF} by default
+ * @param serveStale      how long expired entries may still answer; {@link ServeStale#OFF} by default
+ * @param successDisabledZones zones whose positive answers are not cached ({@code disable success})
+ * @param denialDisabledZones  zones whose denials (and SERVFAILs) are not cached ({@code disable denial})
  */
 public record CacheSettings(
         List<String> zones,
@@ -30,7 +34,11 @@ public record CacheSettings(
         int denialCapacity,
         Duration denialMaxTtl,
         Duration denialMinTtl,
-        Duration servfailTtl) {
+        Duration servfailTtl,
+        Prefetch prefetch,
+        ServeStale serveStale,
+        List<String> successDisabledZones,
+        List<String> denialDisabledZones) {
 
     /** CoreDNS: 256 shards of 39 entries. */
     public static final int DEFAULT_CAPACITY = 9984;
@@ -40,6 +48,69 @@ public record CacheSettings(
     public static final Duration DEFAULT_SERVFAIL_TTL = Duration.ofSeconds(5);
     /** RFC 2308 section 7.1: a server failure MUST NOT be cached for longer than five minutes. */
     public static final Duration MAX_SERVFAIL_TTL = Duration.ofMinutes(5);
+
+    /**
+     * {@code prefetch AMOUNT [[DURATION] [PERCENTAGE%]]}: an entry hit {@code amount} times with no
+     * gap of more than {@code duration} between the hits is refreshed when {@code percentage}
+     * percent of its TTL is left.
+     *
+     * @param amount     hits that make an entry popular; 0 turns prefetch off, as in CoreDNS
+     * @param duration   the longest gap between hits; default 1m
+     * @param percentage of the TTL left when the entry is refreshed, 10 to 90; default 10
+     */
+    public record Prefetch(int amount, Duration duration, int percentage) {
+        public static final Duration DEFAULT_DURATION = Duration.ofMinutes(1);
+        public static final int DEFAULT_PERCENTAGE = 10;
+        /** CoreDNS refuses percentages outside [10, 90]. */
+        public static final int MIN_PERCENTAGE = 10;
+        public static final int MAX_PERCENTAGE = 90;
+        /** No {@code prefetch} line. */
+        public static final Prefetch OFF = new Prefetch(0, DEFAULT_DURATION, DEFAULT_PERCENTAGE);
+
+        public Prefetch {
+            if (amount < 0) {
+                throw new IllegalArgumentException("prefetch amount must not be negative: " + amount);
+            }
+            requirePositive(duration, "prefetch duration");
+            if (percentage < MIN_PERCENTAGE || percentage > MAX_PERCENTAGE) {
+                throw new IllegalArgumentException("prefetch percentage must be 10 to 90: " + percentage);
+            }
+        }
+
+        public boolean enabled() {
+            return amount > 0;
+        }
+    }
+
+    /**
+     * {@code serve_stale [DURATION] [REFRESH_MODE]} (RFC 8767): expired entries are kept
+     * {@code duration} longer and may answer while the upstream cannot.
+     *
+     * @param duration    how long past expiry an entry may answer; default 1h, zero turns it off
+     * @param refreshMode when the upstream is asked for a stale entry; default immediate
+     */
+    public record ServeStale(Duration duration, RefreshMode refreshMode) {
+        public static final Duration DEFAULT_DURATION = Duration.ofHours(1);
+        /** No {@code serve_stale} line. */
+        public static final ServeStale OFF = new ServeStale(Duration.ZERO, RefreshMode.IMMEDIATE);
+
+        /** CoreDNS's REFRESH_MODE words. */
+        public enum RefreshMode {
+            /** Answer stale at once, refresh in the background. */
+            IMMEDIATE,
+            /** Ask the upstream first; answer stale only if it fails. */
+            VERIFY
+        }
+
+        public ServeStale {
+            requireNonNegative(duration, "serve_stale duration");
+            Objects.requireNonNull(refreshMode, "refreshMode");
+        }
+
+        public boolean enabled() {
+            return !duration.isZero();
+        }
+    }
 
     public CacheSettings {
         zones = List.copyOf(zones);
@@ -56,6 +127,17 @@ public record CacheSettings(
         if (servfailTtl.compareTo(MAX_SERVFAIL_TTL) > 0) {
             throw new IllegalArgumentException("servfailTtl over 5 minutes: " + servfailTtl);
         }
+        Objects.requireNonNull(prefetch, "prefetch");
+        Objects.requireNonNull(serveStale, "serveStale");
+        successDisabledZones = List.copyOf(successDisabledZones);
+        denialDisabledZones = List.copyOf(denialDisabledZones);
+    }
+
+    /** Settings without prefetch, serve_stale or disable lines. */
+    public CacheSettings(List<String> zones, int successCapacity, Duration successMaxTtl, Duration successMinTtl,
+                         int denialCapacity, Duration denialMaxTtl, Duration denialMinTtl, Duration servfailTtl) {
+        this(zones, successCapacity, successMaxTtl, successMinTtl, denialCapacity, denialMaxTtl, denialMinTtl,
+                servfailTtl, Prefetch.OFF, ServeStale.OFF, List.of(), List.of());
     }
 
     /** What a bare {@code cache} line in a block serving {@code zones} means. */

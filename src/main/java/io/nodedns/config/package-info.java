@@ -33,6 +33,9 @@
  *         success CAPACITY [TTL [MINTTL]]    defaults 9984, 3600 s, 5 s
  *         denial  CAPACITY [TTL [MINTTL]]    defaults 9984, 1800 s, 5 s
  *         servfail DURATION                  default 5s, at most 5m, 0 disables
+ *         prefetch AMOUNT [[DURATION] [PERCENTAGE%]]   defaults 1m, 10% (10% to 90%)
+ *         serve_stale [DURATION] [immediate|verify]    defaults 1h, immediate
+ *         disable success|denial [ZONES...]            default the cache's zones
  *     }
  *     forward FROM TO... {       TO: IP, IP:PORT, [IPv6]:PORT, dns://..., or a resolv.conf path; at most 15
  *         force_tcp | prefer_udp

@@ -146,6 +146,10 @@ public final class CoreDnsMetrics implements AutoCloseable {
                 ZoneMetrics::cacheMisses);
         counter(registry, "coredns_cache_requests", "The count of cache requests.", base, parts,
                 z -> z.successHits() + z.denialHits() + z.cacheMisses());
+        counter(registry, "coredns_cache_prefetch", "The number of times the cache has prefetched a cached item.",
+                base, parts, ZoneMetrics::prefetches);
+        counter(registry, "coredns_cache_served_stale", "The number of requests served from stale cache entries.",
+                base, parts, ZoneMetrics::servedStale);
         track(Gauge.builder("coredns_cache_entries", keep(cache), ResponseCache::successSize)
                 .description("The number of elements in the cache.")
                 .tags(base.and("type", "success")).register(registry));

@@ -3,7 +3,9 @@ package io.nodedns.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.nodedns.cache.CachedAnswer;
+import io.nodedns.cache.PrefetchPolicy;
 import io.nodedns.cache.ResponseCache;
+import io.nodedns.cache.StalePolicy;
 import io.nodedns.upstream.ConcurrencyLimitException;
 import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.DnsWire;
@@ -16,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -24,6 +28,13 @@ import java.util.logging.Logger;
  * upstream query per cache key no matter how many clients ask at once
  * (coalescing), whose answer is cached and then sent to every waiting client
  * with its own ID and name case.
+ *
+ * <p>With the cache's {@code prefetch} or {@code serve_stale}, some entries are refreshed in the
+ * background: by a flight with no waiters, so there is still at most one upstream query per key,
+ * and clients asking meanwhile are answered from the entry or join that flight. A refresh is
+ * handed to {@link #backgroundExecutor} and never holds up the hit that caused it (CoreDNS starts a
+ * goroutine). A refresh only replaces the entry with an answer that refreshes the data (NOERROR or
+ * NXDOMAIN, RFC 8767 section 4); anything else leaves it as it was.
  */
 public final class BlockResolver {
     private static final Logger LOG = Logger.getLogger(BlockResolver.class.getName());
@@ -38,6 +49,14 @@ public final class BlockResolver {
     private final ErrorLog errorLog;
     private final boolean logQueries;
     private final ConcurrentHashMap<QuestionKey, Flight> inflight = new ConcurrentHashMap<>();
+    /** The cache's prefetch, {@link PrefetchPolicy#OFF} without a cache. */
+    private final PrefetchPolicy prefetch;
+    /** The cache's serve_stale, {@link StalePolicy#OFF} without a cache. */
+    private final StalePolicy stale;
+    /** Whether a hit may need more than counting: false keeps the plain hit path as it always was. */
+    private final boolean refreshing;
+    /** Where background refreshes are sent from, off the hit's thread (like CoreDNS's goroutine). */
+    private final Executor backgroundExecutor;
 
     /**
      * @param name the block's keys, for logs (e.g. {@code cluster.local.:53})
@@ -52,6 +71,17 @@ public final class BlockResolver {
     public BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
                          UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
                          boolean logQueries) {
+        this(name, cache, cacheZones, forwardFrom, upstream, counters, pending, errorLog, logQueries,
+                ForkJoinPool.commonPool());
+    }
+
+    /**
+     * As the public constructor, with background refreshes sent from {@code backgroundExecutor}
+     * (tests pass a direct executor to make them deterministic).
+     */
+    BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
+                  UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
+                  boolean logQueries, Executor backgroundExecutor) {
         this.name = name;
         this.cache = cache;
         this.cacheZones = cacheZones == null ? null : cacheZones.clone();
@@ -61,6 +91,10 @@ public final class BlockResolver {
         this.pending = pending;
         this.errorLog = errorLog;
         this.logQueries = logQueries;
+        this.prefetch = cache == null ? PrefetchPolicy.OFF : cache.policy().prefetch();
+        this.stale = cache == null ? StalePolicy.OFF : cache.policy().stale();
+        this.refreshing = prefetch.enabled() || stale.enabled();
+        this.backgroundExecutor = backgroundExecutor;
     }
 
     boolean logQueries() {
@@ -77,20 +111,72 @@ public final class BlockResolver {
     }
 
     /**
-     * The fresh cache entry for {@code key} (a scratch key is fine), or null; counts
-     * the hit (by type) or miss in {@code zone} when the key belongs in the cache.
+     * The cache entry to answer {@code key} from (a scratch key is fine), or null when the query
+     * must go to {@link #resolve}; counts the hit (by type) or miss in {@code zone} when the key
+     * belongs in the cache. With {@code serve_stale immediate} the entry may be a
+     * {@link CachedAnswer#staleView stale view}; an entry found stale counts as a hit, as in CoreDNS.
      */
     CachedAnswer lookup(QuestionKey key, ZoneMetrics zone) {
         if (!cached(key)) {
             return null;
         }
         CachedAnswer hit = cache.get(key);
-        if (hit != null) {
-            zone.countCacheHit(hit.template().kind() == ResponseKind.SUCCESS);
-        } else {
+        if (hit == null) {
             zone.countCacheMiss();
+            return null;
         }
-        return hit;
+        zone.countCacheHit(hit.template().kind() == ResponseKind.SUCCESS);
+        if (!refreshing) {
+            return hit;
+        }
+        return refreshOrServeStale(key, hit, zone);
+    }
+
+    /**
+     * CoreDNS cache's ServeDNS after the lookup: a fresh entry may be due for a prefetch; a stale
+     * one is answered at once and refreshed ({@code immediate}) or left to {@link #resolve}, which
+     * asks the upstream first ({@code verify}).
+     */
+    private CachedAnswer refreshOrServeStale(QuestionKey key, CachedAnswer hit, ZoneMetrics zone) {
+        long now = cache.nowNanos();
+        // Without serve_stale the cache holds nothing past its lifetime: an entry that expired since
+        // the lookup read the clock is still the hit it was (answered with TTL 0), not stale.
+        if (hit.isFresh(now) || !stale.enabled()) {
+            if (prefetch.countHitAndCheckDue(hit, now)) {
+                refreshInBackground(key, zone);
+            }
+            return hit;
+        }
+        if (stale.refresh() == StalePolicy.Refresh.VERIFY) {
+            return null;
+        }
+        refreshInBackground(key, zone);
+        zone.countServedStale();
+        return hit.staleView(now);
+    }
+
+    /**
+     * Starts a flight with no waiters for {@code key} unless one is in flight already (one refresh
+     * per key at a time), counted as a prefetch in {@code zone}: CoreDNS's doPrefetch counts both
+     * prefetches and the background refreshes of stale entries. The flight is sent from
+     * {@link #backgroundExecutor}, so the hit is answered without waiting for the send.
+     */
+    private void refreshInBackground(QuestionKey key, ZoneMetrics zone) {
+        if (upstream == null || !key.isInZone(forwardFrom) || inflight.containsKey(key)) {
+            return;
+        }
+        QuestionKey stored = key.copy();
+        Flight flight = new Flight(stored);
+        if (inflight.putIfAbsent(stored, flight) != null) {
+            return;
+        }
+        zone.countPrefetch();
+        try {
+            // The channel's allocator is not at hand here; the query buffer lives only until it is sent.
+            backgroundExecutor.execute(() -> send(flight, ByteBufAllocator.DEFAULT));
+        } catch (RuntimeException rejected) {
+            fail(flight, rejected);
+        }
     }
 
     /** Whether answers for {@code key} belong in this block's cache. */
@@ -152,8 +238,12 @@ public final class BlockResolver {
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
             CachedAnswer hit = cached(key) ? cache.get(key) : null; // counted as a miss already
             if (hit != null) {
-                deliver(waiter, hit, hit.ageSeconds(cache.nowNanos()), true);
-                return;
+                long now = cache.nowNanos();
+                if (hit.isFresh(now)) {
+                    deliver(waiter, hit, hit.ageSeconds(now), true);
+                    return;
+                }
+                // Stale: the flight did not refresh it; the next round sends a new one.
             }
         }
     }
@@ -200,17 +290,59 @@ public final class BlockResolver {
             fail(flight, new IllegalStateException("upstream answered extended RCODE " + template.rcode()));
             return;
         }
-        CachedAnswer entry = cached(flight.key)
-                ? cache.put(flight.key, template)
-                : new CachedAnswer(template, Long.MAX_VALUE, 0);
+        if (!cached(flight.key)) {
+            CachedAnswer entry = new CachedAnswer(template, Long.MAX_VALUE, 0);
+            for (Waiter w : flight.finish(inflight)) {
+                deliver(w, entry, 0, false);
+            }
+            return;
+        }
+        if (!ResponseCache.refreshesData(template)) {
+            // A refresh (prefetch, stale refresh, verify) that got SERVFAIL, REFUSED...: the entry
+            // held stays, and answers if it may (RFC 8767 section 4).
+            CachedAnswer held = cache.get(flight.key);
+            if (held != null && answerFromHeld(flight, held)) {
+                return;
+            }
+        }
+        CachedAnswer entry = cache.put(flight.key, template);
         for (Waiter w : flight.finish(inflight)) {
             deliver(w, entry, 0, false);
         }
     }
 
+    /**
+     * Answers the flight's waiters from {@code held}, the entry a failed refresh leaves in place:
+     * as a hit while it is fresh, as a stale answer within serve_stale's duration.
+     *
+     * @return false if {@code held} may not answer (stale without serve_stale); nothing was sent
+     */
+    private boolean answerFromHeld(Flight flight, CachedAnswer held) {
+        long now = cache.nowNanos();
+        boolean fresh = held.isFresh(now);
+        if (!fresh && !stale.enabled()) {
+            return false;
+        }
+        CachedAnswer answer = fresh ? held : held.staleView(now);
+        long age = fresh ? held.ageSeconds(now) : 0;
+        for (Waiter w : flight.finish(inflight)) {
+            if (!fresh) {
+                w.zone.countServedStale();
+            }
+            deliver(w, answer, age, true);
+        }
+        return true;
+    }
+
     private void fail(Flight flight, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        CachedAnswer held = cached(flight.key) ? cache.get(flight.key) : null;
+        if (held != null && answerFromHeld(flight, held)) {
+            // serve_stale's point (RFC 8767): the upstream failed, the clients got the old answer.
+            LOG.log(Level.FINE, "refresh of " + flight.key + " failed; answered from the cache", cause);
+            return;
+        }
         boolean overLimit = cause instanceof ConcurrencyLimitException;
         int rcode = overLimit ? DnsWire.RCODE_REFUSED : DnsWire.RCODE_SERVFAIL;
         List<Waiter> waiters = flight.finish(inflight);
@@ -280,6 +412,15 @@ public final class BlockResolver {
             this.key = key;
             this.firstOverTcp = first.responder instanceof TcpQueryHandler;
             waiters.add(first);
+        }
+
+        /**
+         * A background refresh: nobody waits yet. Over UDP, as the hit's transport is not known
+         * here; the forwarder retries a truncated answer over TCP.
+         */
+        Flight(QuestionKey key) {
+            this.key = key;
+            this.firstOverTcp = false;
         }
 
         /** Adds a waiter; false if the flight already finished (the caller must look again). */

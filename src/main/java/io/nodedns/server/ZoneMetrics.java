@@ -42,6 +42,8 @@ public final class ZoneMetrics {
     private final LongAdder successHits = new LongAdder();
     private final LongAdder denialHits = new LongAdder();
     private final LongAdder cacheMisses = new LongAdder();
+    private final LongAdder prefetches = new LongAdder();
+    private final LongAdder servedStale = new LongAdder();
     /** Per qtype bucket, then per duration bucket ({@link #DURATION_BUCKETS} bounds, then +Inf): not cumulative. */
     private final LongAdder[] durationCounts = adders(QtypeBuckets.COUNT * (DURATION_BUCKETS + 1));
     private final LongAdder[] durationSumNanos = adders(QtypeBuckets.COUNT);
@@ -95,6 +97,14 @@ public final class ZoneMetrics {
 
     void countCacheMiss() {
         cacheMisses.increment();
+    }
+
+    void countPrefetch() {
+        prefetches.increment();
+    }
+
+    void countServedStale() {
+        servedStale.increment();
     }
 
     /** When a query's handling starts, for {@link #recordSince}; 0 while durations are not measured. */
@@ -170,5 +180,15 @@ public final class ZoneMetrics {
     /** Queries the cache did not answer and that went upstream ({@code coredns_cache_misses_total}). */
     public long cacheMisses() {
         return cacheMisses.sum();
+    }
+
+    /** Background refreshes started: prefetches and stale refreshes ({@code coredns_cache_prefetch_total}). */
+    public long prefetches() {
+        return prefetches.sum();
+    }
+
+    /** Answers given from stale entries ({@code coredns_cache_served_stale_total}). */
+    public long servedStale() {
+        return servedStale.sum();
     }
 }

@@ -1,9 +1,11 @@
 package io.nodedns.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -12,6 +14,7 @@ import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseScanner;
 import io.nodedns.wire.WireNames;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
@@ -161,5 +164,119 @@ class ResponseCacheTest {
         cache.cleanUp();
         assertEquals(50, cache.successSize());
         assertEquals(1, cache.denialSize(), "positive churn does not evict denials");
+    }
+
+    private static CachePolicy withStale(long staleSeconds) {
+        return new CachePolicy(100, 3600, 5, 100, 1800, 5, 5, PrefetchPolicy.OFF,
+                new StalePolicy(staleSeconds * 1_000_000_000L, StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE);
+    }
+
+    @Test
+    void serveStaleKeepsEntriesPastTheirLifetimeForItsDurationOnly() throws Exception {
+        ResponseCache cache = cache(withStale(100));
+        CachedAnswer stored = cache.put(key("a.example."), answer("a.example.", 30));
+        advanceSeconds(29);
+        assertTrue(cache.get(key("a.example.")).isFresh(cache.nowNanos()));
+        advanceSeconds(1);
+        CachedAnswer stale = cache.get(key("a.example."));
+        assertSame(stored, stale, "kept past its 30 s lifetime");
+        assertFalse(stale.isFresh(cache.nowNanos()));
+        assertEquals(0, stale.remainingSeconds(cache.nowNanos()));
+        advanceSeconds(99);
+        assertEquals(-99, cache.get(key("a.example.")).remainingSeconds(cache.nowNanos()));
+        advanceSeconds(1);
+        assertNull(cache.get(key("a.example.")), "gone 30 + 100 s after it was stored");
+    }
+
+    @Test
+    void withoutServeStaleNothingIsKeptPastItsLifetime() throws Exception {
+        ResponseCache cache = cache(withStale(0));
+        cache.put(key("a.example."), answer("a.example.", 30));
+        advanceSeconds(30);
+        assertNull(cache.get(key("a.example.")));
+    }
+
+    @Test
+    void aStaleViewAnswersWithTheStaleTtlAndNoAge() throws Exception {
+        ResponseCache cache = cache(withStale(100));
+        CachedAnswer stored = cache.put(key("a.example."), answer("a.example.", 60));
+        advanceSeconds(70);
+        CachedAnswer view = stored.staleView(cache.nowNanos());
+        assertEquals(30, StalePolicy.STALE_TTL_SECONDS);
+        assertEquals(30, view.lifetimeSeconds());
+        assertEquals(0, view.ageSeconds(cache.nowNanos()));
+        assertSame(stored.template(), view.template());
+        assertNull(view.hits());
+    }
+
+    @Test
+    void aLongServeStaleDoesNotOverflowIntoExpiringAtOnce() throws Exception {
+        ResponseCache cache = cache(new CachePolicy(100, 3600, 5, 100, 1800, 5, 5, PrefetchPolicy.OFF,
+                new StalePolicy(Long.MAX_VALUE, StalePolicy.Refresh.VERIFY), DisabledZones.NONE));
+        cache.put(key("a.example."), answer("a.example.", 60));
+        advanceSeconds(86_400);
+        assertNotNull(cache.get(key("a.example.")));
+    }
+
+    @Test
+    void disabledZonesKeepTheirKindOfAnswerOutOfTheCache() throws Exception {
+        DisabledZones disabled = new DisabledZones(List.of("nocache.example."), List.of("example."));
+        ResponseCache cache = cache(new CachePolicy(100, 3600, 5, 100, 1800, 5, 5, PrefetchPolicy.OFF,
+                StalePolicy.OFF, disabled));
+
+        CachedAnswer passedOn = cache.put(key("a.nocache.example."), answer("a.nocache.example.", 60));
+        assertEquals(Long.MAX_VALUE, passedOn.lifetimeSeconds(), "answered with its TTLs as they came");
+        assertNull(cache.get(key("a.nocache.example.")));
+        assertNotNull(cache.put(key("a.other.example."), answer("a.other.example.", 60)));
+        assertNotNull(cache.get(key("a.other.example.")), "success is cached outside nocache.example.");
+
+        cache.put(key("missing.example."), denial(Rcode.NXDOMAIN, 60, 60, true));
+        cache.put(key("sf.example."), denial(Rcode.SERVFAIL, 0, 0, false));
+        assertNull(cache.get(key("missing.example.")));
+        assertNull(cache.get(key("sf.example.")), "SERVFAIL belongs to the denial cache, as in CoreDNS");
+        QuestionKey elsewhere = QuestionKey.of(WireNames.toWire("missing.test."), Type.A, DClass.IN, false, false);
+        cache.put(elsewhere, denial(Rcode.NXDOMAIN, 60, 60, true));
+        assertNotNull(cache.get(elsewhere), "denials outside example. are cached");
+    }
+
+    @Test
+    void anAnswerThatRefreshesTheDataButIsNotKeptDropsTheHeldEntry() throws Exception {
+        ResponseCache cache = cache(withStale(100));
+        QuestionKey k = key("a.example.");
+        cache.put(k, answer("a.example.", 60));
+        advanceSeconds(61);
+        cache.put(k, denial(Rcode.NXDOMAIN, 0, 0, false));
+        assertNull(cache.get(k), "an NXDOMAIN without SOA is not cached, but the old answer is out of date");
+
+        cache.put(k, answer("a.example.", 60));
+        cache.put(k, denial(Rcode.REFUSED, 60, 60, true));
+        assertNotNull(cache.get(k), "REFUSED says nothing about the name: the entry stays");
+    }
+
+    @Test
+    void refreshingAnswersAreNoerrorAndNxdomainOnly() throws Exception {
+        assertTrue(ResponseCache.refreshesData(answer("a.example.", 60)));
+        assertTrue(ResponseCache.refreshesData(denial(Rcode.NXDOMAIN, 60, 60, true)));
+        assertTrue(ResponseCache.refreshesData(denial(Rcode.NOERROR, 60, 60, true)), "NODATA");
+        assertFalse(ResponseCache.refreshesData(denial(Rcode.SERVFAIL, 60, 60, true)));
+        assertFalse(ResponseCache.refreshesData(denial(Rcode.REFUSED, 60, 60, true)));
+    }
+
+    @Test
+    void withPrefetchEntriesCountHitsAndARefreshedEntryKeepsTheCount() throws Exception {
+        ResponseCache cache = cache(new CachePolicy(100, 3600, 5, 100, 1800, 5, 5,
+                new PrefetchPolicy(2, 60_000_000_000L, 10), StalePolicy.OFF, DisabledZones.NONE));
+        QuestionKey k = key("a.example.");
+        CachedAnswer first = cache.put(k, answer("a.example.", 100));
+        assertNotNull(first.hits());
+        assertEquals(0, first.hits().hits());
+        first.hits().record(cache.nowNanos(), 60_000_000_000L);
+        first.hits().record(cache.nowNanos(), 60_000_000_000L);
+        advanceSeconds(91);
+        CachedAnswer second = cache.put(k, answer("a.example.", 100));
+        assertEquals(2, second.hits().hits(), "CoreDNS's doPrefetch carries the frequency over");
+
+        ResponseCache plain = cache(CachePolicy.coreDnsDefaults());
+        assertNull(plain.put(k, answer("a.example.", 100)).hits(), "no counting without prefetch");
     }
 }

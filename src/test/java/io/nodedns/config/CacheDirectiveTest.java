@@ -3,7 +3,9 @@ package io.nodedns.config;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
 import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
@@ -144,10 +146,129 @@ class CacheDirectiveTest {
     }
 
     @Test
-    void refusesSubDirectivesNotImplementedYet() {
-        assertEquals("Corefile:3: cache: prefetch: not supported yet", error("cache {", "  prefetch 10", "}"));
-        assertEquals("Corefile:3: cache: serve_stale: not supported yet", error("cache {", "  serve_stale", "}"));
-        assertEquals("Corefile:3: cache: disable: not supported yet", error("cache {", "  disable success", "}"));
+    void withoutPrefetchServeStaleOrDisableLinesAllAreOff() throws CorefileException {
+        CacheSettings settings = cache("cache 30");
+
+        assertEquals(CacheSettings.Prefetch.OFF, settings.prefetch());
+        assertFalse(settings.prefetch().enabled());
+        assertEquals(CacheSettings.ServeStale.OFF, settings.serveStale());
+        assertFalse(settings.serveStale().enabled());
+        assertEquals(List.of(), settings.successDisabledZones());
+        assertEquals(List.of(), settings.denialDisabledZones());
+    }
+
+    @Test
+    void prefetchTakesCoreDnsDefaultsForWhatItLeavesOut() throws CorefileException {
+        assertEquals(new CacheSettings.Prefetch(10, Duration.ofMinutes(1), 10),
+                cache("cache {", "  prefetch 10", "}").prefetch());
+        assertEquals(new CacheSettings.Prefetch(3, Duration.ofSeconds(90), 10),
+                cache("cache {", "  prefetch 3 1m30s", "}").prefetch());
+        assertEquals(new CacheSettings.Prefetch(2, Duration.ofHours(1), 90),
+                cache("cache {", "  prefetch 2 1h 90%", "}").prefetch());
+        assertEquals(10, cache("cache {", "  prefetch 2 1h 10%", "}").prefetch().percentage());
+        assertTrue(cache("cache {", "  prefetch 1", "}").prefetch().enabled());
+        assertFalse(cache("cache {", "  prefetch 0", "}").prefetch().enabled(), "0 turns it off, as in CoreDNS");
+    }
+
+    @Test
+    void rejectsBadPrefetchLines() {
+        String[][] cases = {
+            {"  prefetch", "Corefile:3: cache: prefetch: wrong argument count: want 1 to 3, got 0"},
+            {"  prefetch 1 1m 10% x", "Corefile:3: cache: prefetch: wrong argument count: want 1 to 3, got 4"},
+            {"  prefetch -1", "Corefile:3: cache: prefetch: AMOUNT: not a non-negative integer: \"-1\""},
+            {"  prefetch many", "Corefile:3: cache: prefetch: AMOUNT: not a non-negative integer: \"many\""},
+            {"  prefetch 2 60", "Corefile:3: cache: prefetch: DURATION: missing unit in duration \"60\""},
+            {"  prefetch 2 50%", "Corefile:3: cache: prefetch: DURATION: unknown unit \"%\" in duration \"50%\""},
+            {"  prefetch 2 -1m", "Corefile:3: cache: prefetch: DURATION: can't be negative: \"-1m\""},
+            {"  prefetch 2 0s", "Corefile:3: cache: prefetch: DURATION: can't be zero: \"0s\""},
+            {"  prefetch 2 1m 50", "Corefile:3: cache: prefetch: PERCENTAGE: must end in '%': \"50\""},
+            {"  prefetch 2 1m 9%", "Corefile:3: cache: prefetch: PERCENTAGE: want 10% to 90%: \"9%\""},
+            {"  prefetch 2 1m 91%", "Corefile:3: cache: prefetch: PERCENTAGE: want 10% to 90%: \"91%\""},
+            {"  prefetch 2 1m x%", "Corefile:3: cache: prefetch: PERCENTAGE: want 10% to 90%: \"x%\""},
+            {"  prefetch 2 1m %", "Corefile:3: cache: prefetch: PERCENTAGE: want 10% to 90%: \"%\""},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], error("cache {", c[0], "}"), c[0]);
+        }
+    }
+
+    @Test
+    void serveStaleDefaultsToOneHourImmediate() throws CorefileException {
+        assertEquals(new CacheSettings.ServeStale(Duration.ofHours(1), CacheSettings.ServeStale.RefreshMode.IMMEDIATE),
+                cache("cache {", "  serve_stale", "}").serveStale());
+        assertEquals(new CacheSettings.ServeStale(Duration.ofMinutes(10), CacheSettings.ServeStale.RefreshMode.IMMEDIATE),
+                cache("cache {", "  serve_stale 10m", "}").serveStale());
+        assertEquals(new CacheSettings.ServeStale(Duration.ofSeconds(30), CacheSettings.ServeStale.RefreshMode.VERIFY),
+                cache("cache {", "  serve_stale 30s verify", "}").serveStale());
+        assertEquals(CacheSettings.ServeStale.RefreshMode.VERIFY,
+                cache("cache {", "  serve_stale 1h VERIFY", "}").serveStale().refreshMode(),
+                "CoreDNS lower-cases the mode");
+        assertEquals(CacheSettings.ServeStale.RefreshMode.IMMEDIATE,
+                cache("cache {", "  serve_stale 1h immediate", "}").serveStale().refreshMode());
+        assertTrue(cache("cache {", "  serve_stale", "}").serveStale().enabled());
+        assertFalse(cache("cache {", "  serve_stale 0s", "}").serveStale().enabled(), "0 turns it off, as in CoreDNS");
+    }
+
+    @Test
+    void rejectsBadServeStaleLines() {
+        String[][] cases = {
+            {"  serve_stale 1h verify x", "Corefile:3: cache: serve_stale: wrong argument count: want 0 to 2, got 3"},
+            {"  serve_stale 1", "Corefile:3: cache: serve_stale: DURATION: missing unit in duration \"1\""},
+            {"  serve_stale -1h", "Corefile:3: cache: serve_stale: DURATION: can't be negative: \"-1h\""},
+            {"  serve_stale 1h later",
+                "Corefile:3: cache: serve_stale: REFRESH_MODE: want immediate or verify, not \"later\""},
+            {"  serve_stale verify", "Corefile:3: cache: serve_stale: DURATION: invalid duration \"verify\""},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], error("cache {", c[0], "}"), c[0]);
+        }
+    }
+
+    @Test
+    void disableDefaultsToTheCachesZonesAndNormalizesTheZonesItNames() throws CorefileException {
+        CacheSettings settings = cache("cache {", "  disable success", "}");
+        assertEquals(List.of("example.org.", "sub.example.org."), settings.successDisabledZones());
+        assertEquals(List.of(), settings.denialDisabledZones());
+
+        assertEquals(List.of("a.example."), cache("cache 30 a.example {", "  disable denial", "}").denialDisabledZones());
+
+        CacheSettings both = cache("cache {", "  disable denial Sub.Example.org nx.example.org.", "  disable success",
+                "  disable success svc.example.org", "}");
+        assertEquals(List.of("sub.example.org.", "nx.example.org."), both.denialDisabledZones());
+        assertEquals(List.of("svc.example.org."), both.successDisabledZones(), "a later line replaces, as in CoreDNS");
+    }
+
+    @Test
+    void rejectsBadDisableLines() {
+        String[][] cases = {
+            {"  disable", "Corefile:3: cache: disable: wrong argument count: want 1 or more, got 0"},
+            {"  disable all", "Corefile:3: cache: disable: want success or denial, not \"all\""},
+            {"  disable Success", "Corefile:3: cache: disable: want success or denial, not \"Success\""},
+            {"  disable denial 10.0.0.0/8", "Corefile:3: cache: disable: reverse CIDR zones are not supported: "
+                + "\"10.0.0.0/8\" (write the in-addr.arpa or ip6.arpa zone instead)"},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], error("cache {", c[0], "}"), c[0]);
+        }
+        assertEquals("Corefile:3: cache: disable: does not take a '{' block",
+                error("cache {", "  disable success {", "  }", "}"));
+    }
+
+    @Test
+    void allSubDirectivesTogether() throws CorefileException {
+        CacheSettings settings = cache("cache 300 {", "  success 5000 60 10", "  prefetch 5 30s 20%",
+                "  serve_stale 2h verify", "  disable denial", "  servfail 0", "}");
+
+        assertEquals(new CacheSettings(List.of("example.org.", "sub.example.org."),
+                5000, Duration.ofSeconds(60), Duration.ofSeconds(10),
+                9984, Duration.ofSeconds(300), Duration.ofSeconds(5), Duration.ZERO,
+                new CacheSettings.Prefetch(5, Duration.ofSeconds(30), 20),
+                new CacheSettings.ServeStale(Duration.ofHours(2), CacheSettings.ServeStale.RefreshMode.VERIFY),
+                List.of(), List.of("example.org.", "sub.example.org.")), settings);
+    }
+
+    @Test
+    void refusesKeepttlNotImplementedYet() {
         assertEquals("Corefile:3: cache: keepttl: not supported yet", error("cache {", "  keepttl", "}"));
     }
 
@@ -182,5 +303,10 @@ class CacheDirectiveTest {
         assertThrows(IllegalArgumentException.class, () -> new CacheSettings(zones, 1, Duration.ZERO, s, 1, s, s, s));
         assertThrows(IllegalArgumentException.class,
                 () -> new CacheSettings(zones, 1, s, s, 1, s, s, Duration.ofMinutes(6)));
+        assertThrows(IllegalArgumentException.class, () -> new CacheSettings.Prefetch(-1, s, 10));
+        assertThrows(IllegalArgumentException.class, () -> new CacheSettings.Prefetch(1, Duration.ZERO, 10));
+        assertThrows(IllegalArgumentException.class, () -> new CacheSettings.Prefetch(1, s, 95));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CacheSettings.ServeStale(Duration.ofSeconds(-1), CacheSettings.ServeStale.RefreshMode.VERIFY));
     }
 }
