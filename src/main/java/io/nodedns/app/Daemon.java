@@ -14,7 +14,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.config.ServerKey;
 import io.nodedns.metrics.CoreDnsMetrics;
+import io.nodedns.config.ProcessSettings;
+import io.nodedns.metrics.HealthEndpoint;
+import io.nodedns.metrics.HealthSelfCheck;
+import io.nodedns.metrics.HealthState;
+import io.nodedns.metrics.HttpEndpointServer;
+import io.nodedns.metrics.MetricsEndpoint;
 import io.nodedns.metrics.MetricsHttpServer;
+import io.nodedns.metrics.ReadyEndpoint;
+import io.nodedns.metrics.Repeater;
+import io.nodedns.metrics.SocketHealthProbe;
 import io.nodedns.metrics.NodednsMetrics;
 import io.nodedns.metrics.SetupErrors;
 import io.nodedns.server.BlockResolver;
@@ -58,6 +67,8 @@ public final class Daemon implements AutoCloseable {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Daemon.class.getName());
     /** How long stop() waits for queries already read to be answered (the forward deadline, plus slack). */
     static final Duration DRAIN = Duration.ofSeconds(5);
+    /** The readiness condition "every DNS listener is bound", as {@code /ready} names it while false. */
+    static final String LISTENERS_READY = "dns";
 
     private final NettyTransport transport;
     private final QueryCounters counters = new QueryCounters();
@@ -76,9 +87,13 @@ public final class Daemon implements AutoCloseable {
     /** The series of the current configuration; replaced on reload. */
     private CoreDnsMetrics coreDnsMetrics;
     private UpstreamMetrics upstreamMetrics;
-    private MetricsHttpServer metricsServer;
-    /** The {@code prometheus} addresses {@link #metricsServer} serves, as configured. */
-    private List<InetSocketAddress> metricsServed = List.of();
+    /** Serves {@code /metrics}, {@code /health} and {@code /ready}; null when none is configured. */
+    private HttpEndpointServer http;
+    /** What {@link #http} was started for: the three address lists and the registry. */
+    private List<Object> httpServes = List.of();
+    private HealthSelfCheck healthSelfCheck;
+    /** Liveness and readiness, as {@code /health} and {@code /ready} report them. */
+    private final HealthState health = new HealthState();
     private MetricsHttpServer setupMetricsServer;
     private boolean stopped;
 
@@ -122,6 +137,7 @@ public final class Daemon implements AutoCloseable {
     private Daemon(NettyTransport transport, SetupErrors setupErrors) {
         this.transport = transport;
         this.setupErrors = setupErrors;
+        health.notReady(LISTENERS_READY);
     }
 
     /**
@@ -154,6 +170,7 @@ public final class Daemon implements AutoCloseable {
                 daemon.counters, daemon.pending);
         try {
             daemon.server.start();
+            daemon.health.ready(LISTENERS_READY);
             daemon.startSetupMetrics(setupMetricsAddress);
             daemon.applyMetrics();
         } catch (IOException | RuntimeException e) {
@@ -281,40 +298,80 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Makes the metrics match the current configuration: the registry and its HTTP server exist
-     * while some block has {@code prometheus} (without one nothing is registered and request
+     * Makes the metrics and the HTTP endpoints match the current configuration. The registry
+     * exists while some block has {@code prometheus} (without one nothing is registered and request
      * durations are not measured, as in CoreDNS); the per-configuration series are registered
-     * anew, reading counters that kept blocks carry over.
+     * anew, reading counters that kept blocks carry over. {@code /metrics}, {@code /health} and
+     * {@code /ready} share one HTTP server, restarted only when what it serves where changes.
      */
     private void applyMetrics() throws IOException {
-        List<InetSocketAddress> addresses = current.prometheusAddresses();
+        closeConfigurationSeries();
+        List<InetSocketAddress> metricsAt = current.prometheusAddresses();
+        ProcessSettings process = ProcessSettings.of(current.corefile());
+        if (metricsAt.isEmpty()) {
+            closeRegistry();
+        } else {
+            if (registry == null) {
+                registry = NodednsMetrics.newRegistry();
+                nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server);
+                reloads.bindTo(registry);
+            }
+            // Listeners are bound by now: their ports are in the labels.
+            coreDnsMetrics = new CoreDnsMetrics(registry, server, current.forwarderList(), System::nanoTime);
+            upstreamMetrics = new UpstreamMetrics(registry, current.forwarderList());
+        }
+        List<Object> wanted = List.of(metricsAt, process.healthAddresses(), process.readyAddresses(),
+                registry == null ? "no registry" : registry);
+        if (!wanted.equals(httpServes)) {
+            closeHttp();
+            if (!metricsAt.isEmpty() || !process.healthAddresses().isEmpty() || !process.readyAddresses().isEmpty()) {
+                List<String> purposes = new ArrayList<>();
+                if (!metricsAt.isEmpty()) {
+                    purposes.add("metrics");
+                }
+                if (!process.healthAddresses().isEmpty()) {
+                    purposes.add("health");
+                }
+                if (!process.readyAddresses().isEmpty()) {
+                    purposes.add("ready");
+                }
+                HttpEndpointServer.Builder builder = HttpEndpointServer.builder(String.join(", ", purposes));
+                metricsAt.forEach(a -> builder.serve(a, "/metrics", new MetricsEndpoint(registry)));
+                process.healthAddresses().forEach(a -> builder.serve(a, "/health", new HealthEndpoint(health)));
+                process.readyAddresses().forEach(a -> builder.serve(a, "/ready", new ReadyEndpoint(health)));
+                http = builder.start();
+            }
+            httpServes = wanted;
+        }
+        if (registry != null && !process.healthAddresses().isEmpty()) {
+            // CoreDNS's health plugin times a request to its own /health every second.
+            healthSelfCheck = new HealthSelfCheck(http.boundAddressesServing("/health"),
+                    new SocketHealthProbe(SocketHealthProbe.TIMEOUT), System::nanoTime);
+            healthSelfCheck.bindTo(registry);
+            healthSelfCheck.start(Repeater.onNewThread("nodedns-health-check"));
+        }
+    }
+
+    /** Unregisters the series of the configuration serving until now. */
+    private void closeConfigurationSeries() {
+        if (healthSelfCheck != null) {
+            healthSelfCheck.close();
+            healthSelfCheck = null;
+        }
         if (coreDnsMetrics != null) {
             coreDnsMetrics.close();
             upstreamMetrics.close();
             coreDnsMetrics = null;
             upstreamMetrics = null;
         }
-        if (addresses.isEmpty()) {
-            closeMetrics();
-            return;
+    }
+
+    private void closeHttp() {
+        if (http != null) {
+            http.close();
+            http = null;
         }
-        if (registry == null) {
-            registry = NodednsMetrics.newRegistry();
-            nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server);
-            reloads.bindTo(registry);
-        }
-        // Listeners are bound by now: their ports are in the labels.
-        coreDnsMetrics = new CoreDnsMetrics(registry, server, current.forwarderList(), System::nanoTime);
-        upstreamMetrics = new UpstreamMetrics(registry, current.forwarderList());
-        if (!addresses.equals(metricsServed)) {
-            if (metricsServer != null) {
-                metricsServer.close();
-                metricsServer = null;
-                metricsServed = List.of();
-            }
-            metricsServer = MetricsHttpServer.start(registry, addresses);
-            metricsServed = addresses;
-        }
+        httpServes = List.of();
     }
 
     private void startSetupMetrics(InetSocketAddress setupMetricsAddress) {
@@ -332,19 +389,14 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    /** Closes the {@code prometheus} endpoint and its registry (not the setup metrics). */
+    /** Closes the HTTP endpoints and the registry (not the setup metrics). */
     private void closeMetrics() {
-        if (metricsServer != null) {
-            metricsServer.close();
-            metricsServer = null;
-            metricsServed = List.of();
-        }
-        if (coreDnsMetrics != null) {
-            coreDnsMetrics.close();
-            upstreamMetrics.close();
-            coreDnsMetrics = null;
-            upstreamMetrics = null;
-        }
+        closeHttp();
+        closeConfigurationSeries();
+        closeRegistry();
+    }
+
+    private void closeRegistry() {
         if (nodednsMetrics != null) {
             nodednsMetrics.close();
             nodednsMetrics = null;
@@ -460,7 +512,12 @@ public final class Daemon implements AutoCloseable {
 
     /** Where {@code /metrics} is served (ports resolved), or empty without a {@code prometheus} directive. */
     public List<InetSocketAddress> metricsAddresses() {
-        return metricsServer == null ? List.of() : metricsServer.boundAddresses();
+        return endpointAddresses("/metrics");
+    }
+
+    /** Where {@code path} ({@code /metrics}, {@code /health}, {@code /ready}) is served now, ports resolved. */
+    public synchronized List<InetSocketAddress> endpointAddresses(String path) {
+        return http == null ? List.of() : http.boundAddressesServing(path);
     }
 
     /** Where {@code coredns_nodecache_setup_errors_total} is served, or empty. */
@@ -488,15 +545,34 @@ public final class Daemon implements AutoCloseable {
                         + a.getPort() + "/metrics").collect(Collectors.joining());
     }
 
+    /** How long a stop keeps answering DNS after /health and /ready turned 503 ({@code lameduck}). */
+    public synchronized Duration lameduck() {
+        return ProcessSettings.of(current.corefile()).lameduck();
+    }
+
+    /** Liveness and readiness as {@code /health} and {@code /ready} report them. */
+    public HealthState health() {
+        return health;
+    }
+
     /**
-     * Stops in order: listeners stop taking queries, queries already read are
-     * answered (up to {@link #DRAIN}), upstream connections close. Idempotent.
+     * Stops in order: {@code /health} and {@code /ready} turn 503; DNS is still answered for the
+     * {@code lameduck} duration, so that load balancers and probes stop sending first; listeners
+     * stop taking queries, queries already read are answered (up to {@link #DRAIN}), upstream
+     * connections and the HTTP endpoints close. Idempotent.
      */
     public synchronized void stop() throws InterruptedException {
         if (stopped) {
             return;
         }
         stopped = true;
+        health.markStopping();
+        Duration lameduck = lameduck();
+        if (!lameduck.isZero()) {
+            LOG.info("lameduck: answering DNS for " + lameduck.toMillis() + " ms more while /health and /ready "
+                    + "report the stop");
+            Thread.sleep(lameduck.toMillis());
+        }
         server.stop(DRAIN);
         current.forwarders().values().forEach(Forwarder::close);
         retiring.forEach(Forwarder::close);

@@ -148,7 +148,7 @@ public final class Main {
             reloader.close();
             reloadThread.shutdownNow();
             log.info("stopping: no new queries, answering those in flight");
-            startStopWatchdog(log);
+            startStopWatchdog(log, daemon.lameduck());
             daemon.stop();
             drained.set(true);
         } catch (InterruptedException e) {
@@ -168,14 +168,14 @@ public final class Main {
     }
 
     /**
-     * Bounds the orderly stop: the drain takes at most {@link Daemon#DRAIN}; if the
+     * Bounds the orderly stop: lameduck, then the drain of at most {@link Daemon#DRAIN}; if the
      * process is still here {@link #STOP_WATCHDOG} later, something is stuck, and
      * it says what before it halts (exit 1) rather than hang until SIGKILL.
      */
-    private static void startStopWatchdog(Logger log) {
+    private static void startStopWatchdog(Logger log, java.time.Duration lameduck) {
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(Daemon.DRAIN.plus(STOP_WATCHDOG).toMillis());
+                Thread.sleep(lameduck.plus(Daemon.DRAIN).plus(STOP_WATCHDOG).toMillis());
             } catch (InterruptedException e) {
                 return;
             }

@@ -29,7 +29,7 @@
  * <pre>{@code
  * HttpEndpointServer http = HttpEndpointServer.builder("metrics and health")
  *         .serve(metricsAddress, "/metrics", new MetricsEndpoint(registry))
- *         .serve(healthAddress, "/health", new HealthEndpoint())
+ *         .serve(healthAddress, "/health", new HealthEndpoint(state))
  *         .serve(readyAddress, "/ready", new ReadyEndpoint(state))
  *         .start();
  * HealthSelfCheck selfCheck = new HealthSelfCheck(http.boundAddressesServing("/health"),

@@ -30,7 +30,7 @@ class HealthAndReadyEndpointsTest {
     @BeforeEach
     void start() throws Exception {
         server = HttpEndpointServer.builder("health")
-                .serve(HEALTH, "/health", new HealthEndpoint())
+                .serve(HEALTH, "/health", new HealthEndpoint(state))
                 .serve(READY, "/ready", new ReadyEndpoint(state))
                 .start();
         health = server.boundAddressesServing("/health").get(0);
@@ -49,12 +49,12 @@ class HealthAndReadyEndpointsTest {
     }
 
     @Test
-    void healthAnswersOkThroughAStopAsCoreDnsDoesInLameduck() throws Exception {
+    void healthTurnsUnhealthyWhenAStopBeginsWhileTheProcessStillAnswers() throws Exception {
         assertAnswer(200, "OK", Scrape.get(health, "/health", null));
 
         state.markStopping();
 
-        assertAnswer(200, "OK", Scrape.get(health, "/health", null));
+        assertAnswer(503, "Shutting down", Scrape.get(health, "/health", null));
         assertEquals(404, Scrape.get(health, "/ready", null).statusCode(), "/ready is on its own address");
         assertEquals(404, Scrape.get(health, "/healthz", null).statusCode());
     }
@@ -119,7 +119,7 @@ class HealthAndReadyEndpointsTest {
         InetSocketAddress shared = new InetSocketAddress("127.0.0.3", 0);
         try (HttpEndpointServer all = HttpEndpointServer.builder("metrics and health")
                 .serve(shared, "/metrics", new MetricsEndpoint(registry))
-                .serve(shared, "/health", new HealthEndpoint())
+                .serve(shared, "/health", new HealthEndpoint(state))
                 .serve(shared, "/ready", new ReadyEndpoint(state))
                 .start()) {
             assertEquals(1, all.boundAddresses().size());

@@ -83,7 +83,7 @@ class HealthSelfCheckTest {
     @BeforeEach
     void start() throws Exception {
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        server = HttpEndpointServer.builder("health").serve(LOOPBACK_ANY_PORT, "/health", new HealthEndpoint()).start();
+        server = HttpEndpointServer.builder("health").serve(LOOPBACK_ANY_PORT, "/health", new HealthEndpoint(new HealthState())).start();
         health = server.boundAddress(LOOPBACK_ANY_PORT);
     }
 
