@@ -13,6 +13,7 @@ import io.nodedns.config.ServerBlock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.config.ServerKey;
+import io.nodedns.loop.LoopDetector;
 import io.nodedns.metrics.CoreDnsMetrics;
 import io.nodedns.config.ProcessSettings;
 import io.nodedns.metrics.HealthEndpoint;
@@ -31,6 +32,7 @@ import io.nodedns.server.DnsServer;
 import io.nodedns.server.ErrorLog;
 import io.nodedns.server.PendingQueries;
 import io.nodedns.server.QueryCounters;
+import io.nodedns.server.UpstreamClient;
 import io.nodedns.server.ZoneRouter;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.ForwardPolicy;
@@ -44,6 +46,8 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
+import java.security.SecureRandom;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -56,6 +60,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -96,6 +101,13 @@ public final class Daemon implements AutoCloseable {
     private final HealthState health = new HealthState();
     private MetricsHttpServer setupMetricsServer;
     private boolean stopped;
+    // ---- loop directive ----
+    /** Told CoreDNS's log line when a block's loop probe comes back; the caller makes it fatal. */
+    private final Consumer<String> onLoop;
+    /** The loop detector in front of each resolver built for a block with {@code loop} and {@code forward}. */
+    private final Map<BlockResolver, LoopDetector> loopDetectors = new LinkedHashMap<>();
+    private final SecureRandom probeNames = new SecureRandom();
+    // ---- end loop directive ----
 
     /**
      * The runtime objects of one Corefile.
@@ -134,9 +146,10 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private Daemon(NettyTransport transport, SetupErrors setupErrors) {
+    private Daemon(NettyTransport transport, SetupErrors setupErrors, Consumer<String> onLoop) {
         this.transport = transport;
         this.setupErrors = setupErrors;
+        this.onLoop = onLoop;
         health.notReady(LISTENERS_READY);
     }
 
@@ -164,7 +177,19 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
                                SetupErrors setupErrors) throws IOException {
-        Daemon daemon = new Daemon(transport, setupErrors);
+        return start(corefile, transport, setupMetricsAddress, setupErrors, LOG::severe);
+    }
+
+    /**
+     * {@link #start(Corefile, NettyTransport, InetSocketAddress, SetupErrors)}, telling
+     * {@code onLoop} CoreDNS's {@code Loop (A -> B) detected ...} line when a block with
+     * {@code loop} finds a forwarding loop (at start, or for a block a reload adds). It is called at
+     * most once per block, on an event loop: it must not block, nor stop the daemon there. CoreDNS
+     * exits (log.Fatalf), so the caller should stop the daemon and exit 1.
+     */
+    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
+                               SetupErrors setupErrors, Consumer<String> onLoop) throws IOException {
+        Daemon daemon = new Daemon(transport, setupErrors, onLoop);
         daemon.current = daemon.build(corefile, null);
         daemon.server = new DnsServer(transport, daemon.current.listeners(), DnsServer.Limits.defaults(),
                 daemon.counters, daemon.pending);
@@ -173,6 +198,7 @@ public final class Daemon implements AutoCloseable {
             daemon.health.ready(LISTENERS_READY);
             daemon.startSetupMetrics(setupMetricsAddress);
             daemon.applyMetrics();
+            daemon.syncLoopDetectors();
         } catch (IOException | RuntimeException e) {
             daemon.closeMetrics();
             try {
@@ -257,9 +283,11 @@ public final class Daemon implements AutoCloseable {
                     f.getValue().close();
                 }
             }
+            syncLoopDetectors();
             throw e;
         }
         current = replacement;
+        syncLoopDetectors();
         List<Forwarder> retired = new ArrayList<>();
         for (Map.Entry<BlockResolver, Forwarder> f : previous.forwarders().entrySet()) {
             if (!replacement.forwarders().containsKey(f.getKey())) {
@@ -421,13 +449,43 @@ public final class Daemon implements AutoCloseable {
             from = WireNames.toWire(f.from());
         }
         byte[][] cacheZones = block.cache().map(c -> cacheZones(block, c)).orElse(null);
+        UpstreamClient upstream = forwarder == null ? null : forwarder::forward;
+        LoopDetector loop = null;
+        if (block.loop() && upstream != null) {
+            // The guard sees every miss the block forwards; the prober sends past it, to the forwarder.
+            loop = LoopDetector.forBlock(block, upstream, transport.group().next(), probeNames, onLoop).orElse(null);
+            if (loop != null) {
+                upstream = loop.guard();
+            }
+        }
         BlockResolver resolver = new BlockResolver(name, cache, cacheZones, from,
-                forwarder == null ? null : forwarder::forward, counters, pending, block.errors() ? errorLog : null,
+                upstream, counters, pending, block.errors() ? errorLog : null,
                 block.log());
         if (forwarder != null) {
             created.put(resolver, forwarder);
         }
+        if (loop != null) {
+            loopDetectors.put(resolver, loop);
+        }
         return resolver;
+    }
+
+    /**
+     * Starts probing for the resolvers serving now that have not (CoreDNS probes OnStartup, once
+     * the listeners are up: a loop needs them to bring the probe back), and stops and forgets the
+     * detectors of resolvers that no longer serve or never did (a refused reload). A resolver a
+     * reload keeps is not probed again.
+     */
+    private void syncLoopDetectors() {
+        Collection<BlockResolver> serving = current.resolvers().values();
+        loopDetectors.entrySet().removeIf(e -> {
+            if (serving.contains(e.getKey())) {
+                e.getValue().start();
+                return false;
+            }
+            e.getValue().stop();
+            return true;
+        });
     }
 
     /**
@@ -566,6 +624,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         stopped = true;
+        loopDetectors.values().forEach(LoopDetector::stop);
         health.markStopping();
         Duration lameduck = lameduck();
         if (!lameduck.isZero()) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -22,7 +23,8 @@ import sun.misc.SignalHandler;
 
 /**
  * Entry point. Exit codes: 0 after a clean stop (SIGTERM, SIGINT), 1 when the
- * configuration or a listener fails at start, 2 for a bad command line.
+ * configuration or a listener fails at start or the {@code loop} directive finds a forwarding
+ * loop (after an orderly stop), 2 for a bad command line.
  */
 public final class Main {
     /** node-cache's default for server keys without a port; the laptop default listens on 5353. */
@@ -94,9 +96,17 @@ public final class Main {
             return 0;
         }
         NettyTransport transport = NettyTransport.createDefault();
+        CountDownLatch stopSignal = new CountDownLatch(1);
+        // loop directive: a forwarding loop is fatal, as CoreDNS's log.Fatalf, but after an orderly stop.
+        AtomicBoolean loopDetected = new AtomicBoolean();
+        Consumer<String> onLoop = message -> {
+            log.severe(message);
+            loopDetected.set(true);
+            stopSignal.countDown();
+        };
         Daemon daemon;
         try {
-            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors);
+            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop);
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
             transport.close();
@@ -126,7 +136,6 @@ public final class Main {
             reloadThread.execute(reloader::reloadNow);
         });
 
-        CountDownLatch stopSignal = new CountDownLatch(1);
         AtomicLong firstSignalNanos = new AtomicLong();
         AtomicBoolean drained = new AtomicBoolean();
         SignalHandler onSignal = s -> {
@@ -147,7 +156,8 @@ public final class Main {
             stopSignal.await();
             reloader.close();
             reloadThread.shutdownNow();
-            log.info("stopping: no new queries, answering those in flight");
+            log.info(loopDetected.get() ? "stopping after a forwarding loop: no new queries, answering those in flight"
+                    : "stopping: no new queries, answering those in flight");
             startStopWatchdog(log, daemon.lameduck());
             daemon.stop();
             drained.set(true);
@@ -164,7 +174,7 @@ public final class Main {
             }
         }
         log.info("stopped");
-        return 0;
+        return loopDetected.get() ? 1 : 0;
     }
 
     /**

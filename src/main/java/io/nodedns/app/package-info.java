@@ -14,6 +14,7 @@
  * Exit codes: 0 after SIGTERM/SIGINT (stop accepting, answer what is in flight, close), 1 when
  * the Corefile is invalid (message {@code FILE:LINE: directive: problem}) or a listener cannot
  * bind, or when a second signal (at least 1 s after the first) or the 15 s watchdog cuts a stop
- * short, 2 for a bad command line.
+ * short, or after an orderly stop when the {@code loop} directive found a forwarding loop
+ * (CoreDNS exits too), 2 for a bad command line.
  */
 package io.nodedns.app;
