@@ -211,7 +211,7 @@ public final class Main {
     static ConfigText configText(CommandLine cmd, SetupErrors setupErrors) {
         if (cmd.nodeMode() && Files.exists(cmd.baseCorefile())) {
             return new NodeCacheConfigText(cmd.nodeCacheInputs(System.getenv()), cmd.corefile(),
-                    cmd.servedCorefile(), setupErrors);
+                    cmd.servedCorefile(), setupErrors, !cmd.check());
         }
         if (cmd.servedCorefile() != null) {
             return ConfigText.file(cmd.servedCorefile());

@@ -30,17 +30,22 @@ final class NodeCacheConfigText implements ConfigText {
     private final Path rendered;
     private final Path served;
     private final SetupErrors setupErrors;
+    private final boolean writeRendered;
     private boolean readOnce;
 
     /**
-     * @param rendered where the rendered Corefile is written ({@code -corefile})
-     * @param served   the Corefile served ({@code -conf}, or {@code rendered})
+     * @param rendered      where the rendered Corefile is written ({@code -corefile})
+     * @param served        the Corefile served ({@code -conf}, or {@code rendered})
+     * @param writeRendered false for {@code -check}, which validates the rendering and changes
+     *                      nothing on disk; the rendered text is then what is checked
      */
-    NodeCacheConfigText(NodeCacheInputs inputs, Path rendered, Path served, SetupErrors setupErrors) {
+    NodeCacheConfigText(NodeCacheInputs inputs, Path rendered, Path served, SetupErrors setupErrors,
+                        boolean writeRendered) {
         this.inputs = inputs;
         this.rendered = rendered;
         this.served = served;
         this.setupErrors = setupErrors;
+        this.writeRendered = writeRendered;
     }
 
     @Override
@@ -62,6 +67,9 @@ final class NodeCacheConfigText implements ConfigText {
             kubeDns = KubeDnsConfigMap.EMPTY;
         }
         String text = NodeCacheCorefile.render(inputs, kubeDns);
+        if (!writeRendered) {
+            return text;
+        }
         if (NodeCacheCorefile.write(rendered, text)) {
             LOG.info("wrote " + rendered + " from " + inputs.baseCorefile()
                     + (inputs.kubeDnsConfigDir() != null ? " and " + inputs.kubeDnsConfigDir() : ""));

@@ -23,7 +23,8 @@
  *     }                          except: IPs left out of this line (not with interface names)
  *     reload [INTERVAL [JITTER]] re-read the Corefile when it changes; 30s/15s, INTERVAL >= 2s,
  *                                1s <= JITTER, lowered to INTERVAL/2; applies to the whole process
- *     loop                       probe the block's listener for a forwarding loop at start
+ *     loop                       at start, send a random probe name through the block's forward and
+ *                                exit with an error if it comes back to us (a forwarding loop)
  *     health [ADDRESS] {         GET /health on ADDRESS, default :8080 (every address)
  *         lameduck DURATION      keep answering DNS this long after a stop begins
  *     }
@@ -53,6 +54,16 @@
  * {@code ready} act on the whole process, as in CoreDNS: {@link io.nodedns.config.ProcessSettings}
  * says how the blocks' settings combine (distinct health and ready addresses each served, the
  * longest lameduck, the last block's reload).
+ *
+ * <h2>node-cache's template pipeline</h2>
+ * In node mode (the {@code -localip} flag) node-cache does not serve its ConfigMap as is:
+ * {@link io.nodedns.config.NodeCacheCorefile#render} takes the template ({@code -basecorefile}),
+ * replaces {@code __PILLAR__CLUSTER__DNS__} with the upstream Service's IP (env
+ * {@code <SVC>_SERVICE_HOST}) and {@code __PILLAR__UPSTREAM__SERVERS__} with the kube-dns
+ * ConfigMap's {@code upstreamNameservers} or the resolv.conf path, and appends a block per
+ * {@code stubDomains} entry ({@link io.nodedns.config.KubeDnsConfigMap}, JSON read by a strict
+ * {@code JsonReader}); {@link io.nodedns.config.NodeCacheCorefile#write} puts it in place
+ * atomically, only when it changed. Errors name the file and line.
  *
  * <h2>Example</h2>
  * <pre>

@@ -338,6 +338,24 @@ class CommandLineTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void checkInNodeModeValidatesTheRenderedTemplateAndWritesNothing(@TempDir Path dir) throws Exception {
+        Path base = dir.resolve("Corefile.base");
+        Files.writeString(base, ".:1 {\n  bind __PILLAR__LOCAL__DNS__\n  forward . __PILLAR__UPSTREAM__SERVERS__\n}\n");
+        Path resolv = dir.resolve("resolv.conf");
+        Files.writeString(resolv, "nameserver 127.0.0.53\n");
+        Path rendered = dir.resolve("Corefile");
+        String[] node = {"-check", "-localip", "127.0.0.1", "-basecorefile", base.toString(), "-corefile",
+            rendered.toString(), "-kubednscm", dir.resolve("absent").toString(), "-resolv-conf", resolv.toString()};
+
+        assertEquals(0, Main.run(node), "valid, and -setupinterface/-setupiptables do not matter to a check");
+        assertFalse(Files.exists(rendered), "a check changes nothing on disk");
+
+        Files.writeString(base, ".:1 {\n  bind __PILLAR__LOCAL__DNS__\n  frobnicate\n}\n");
+        assertEquals(1, Main.run(node));
+    }
+
+    @Test
     void laptopDefaultServesLoopback5353FromResolvConf(@TempDir Path dir) throws Exception {
         Path resolv = dir.resolve("resolv.conf");
         Files.writeString(resolv, "nameserver 127.0.0.53\nnameserver 127.0.0.54\n");

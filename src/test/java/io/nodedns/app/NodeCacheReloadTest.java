@@ -84,7 +84,7 @@ class NodeCacheReloadTest {
                 Map.of("KUBE_DNS_SERVICE_HOST", "127.0.0.1"), List.of(InetAddress.getLoopbackAddress()), port,
                 dir.resolve("resolv.conf"));
         Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
-        NodeCacheConfigText text = new NodeCacheConfigText(inputs, rendered, rendered, setupErrors);
+        NodeCacheConfigText text = new NodeCacheConfigText(inputs, rendered, rendered, setupErrors, true);
         String startText = text.read();
         transport = NettyTransport.create(1, true);
         daemon = Daemon.start(CorefileParser.parse(text.source(), startText, port), transport, null, setupErrors);
