@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.config.ReloadSettings;
 import io.nodedns.metrics.ReloadOutcomes.Outcome;
-import io.nodedns.transport.NettyTransport;
+import io.nodedns.metrics.SetupErrors;
 import io.nodedns.upstream.FakeUpstream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -25,12 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
@@ -41,29 +37,25 @@ import org.xbill.DNS.Type;
 class ConfigReloadTest {
     @TempDir
     Path dir;
-    private final List<FakeUpstream> upstreams = new ArrayList<>();
+    private final DaemonFixture fixture = new DaemonFixture(2);
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-    private NettyTransport transport;
     private Daemon daemon;
     private ConfigReloader reloader;
     private Path corefile;
 
     private FakeUpstream upstream(String answer) throws Exception {
-        FakeUpstream u = FakeUpstream.start(answer);
-        upstreams.add(u);
-        return u;
+        return fixture.upstream(answer);
     }
 
     private static String hostPort(FakeUpstream u) {
-        return u.address().getAddress().getHostAddress() + ":" + u.address().getPort();
+        return DaemonFixture.hostPort(u);
     }
 
     /** Starts from {@code text}; reload checks are driven by the test (jitter fixed at +1 s). */
     private void start(String text) throws Exception {
         corefile = dir.resolve("Corefile");
         Files.writeString(corefile, text);
-        transport = NettyTransport.create(2, true);
-        daemon = Daemon.start(CorefileParser.parse(corefile, 53), transport);
+        daemon = fixture.start(CorefileParser.parse(corefile, 53), new SetupErrors());
         reloader = new ConfigReloader(ConfigText.file(corefile), 53, daemon, text, scheduler,
                 bound -> Duration.ofSeconds(1).toNanos());
     }
@@ -74,15 +66,7 @@ class ConfigReloadTest {
             reloader.close();
         }
         scheduler.shutdownNow();
-        if (daemon != null) {
-            daemon.stop();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        for (FakeUpstream u : upstreams) {
-            u.close();
-        }
+        fixture.close();
     }
 
     private static String blocks(String upstream, String bTtl, String extra) {
@@ -91,10 +75,8 @@ class ConfigReloadTest {
                 + extra + "}\n";
     }
 
-    private Message ask(InetSocketAddress server, String name) throws Exception {
-        SimpleResolver r = new SimpleResolver(server);
-        r.setTimeout(Duration.ofSeconds(5));
-        return r.send(Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN)));
+    private static Message ask(InetSocketAddress server, String name) throws Exception {
+        return DaemonFixture.ask(server, name, Type.A);
     }
 
     @Test

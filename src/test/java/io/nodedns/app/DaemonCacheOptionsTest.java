@@ -8,40 +8,25 @@ import io.nodedns.cache.PrefetchPolicy;
 import io.nodedns.cache.StalePolicy;
 import io.nodedns.config.CacheSettings;
 import io.nodedns.config.CorefileParser;
-import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /** The cache's prefetch, serve_stale and disable lines reach the running cache. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DaemonCacheOptionsTest {
-    private FakeUpstream upstream;
-    private NettyTransport transport;
-    private Daemon daemon;
+    private final DaemonFixture fixture = new DaemonFixture(1);
 
     @AfterEach
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.stop();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        fixture.close();
     }
 
     private static CacheSettings cacheOf(String cacheBlock) throws Exception {
@@ -71,22 +56,15 @@ class DaemonCacheOptionsTest {
 
     @Test
     void disableSuccessSendsEveryQueryUpstream() throws Exception {
-        upstream = FakeUpstream.start("127.0.0.9");
-        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
-        transport = NettyTransport.create(1, true);
-        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n"
-                + "  cache {\n    disable success a.example\n  }\n  forward . " + to + "\n}\n", 53), transport);
-        SimpleResolver resolver = new SimpleResolver(daemon.listeners().get(0));
-        resolver.setTimeout(Duration.ofSeconds(8));
+        FakeUpstream upstream = fixture.upstream("127.0.0.9");
+        Daemon daemon = fixture.start("example.:0 {\n  bind 127.0.0.1\n  cache {\n    disable success a.example\n"
+                + "  }\n  forward . " + DaemonFixture.hostPort(upstream) + "\n}\n");
+        InetSocketAddress dns = daemon.listeners().get(0);
 
         for (int i = 0; i < 2; i++) {
-            assertEquals(Rcode.NOERROR, resolver.send(query("a.example.")).getRcode());
-            assertEquals(Rcode.NOERROR, resolver.send(query("b.example.")).getRcode());
+            assertEquals(Rcode.NOERROR, DaemonFixture.ask(dns, "a.example.", Type.A).getRcode());
+            assertEquals(Rcode.NOERROR, DaemonFixture.ask(dns, "b.example.", Type.A).getRcode());
         }
         assertEquals(3, upstream.queries(), "a.example. twice, b.example. once (then from the cache)");
-    }
-
-    private static Message query(String name) throws Exception {
-        return Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
     }
 }

@@ -4,58 +4,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nodedns.config.CorefileParser;
 import io.nodedns.metrics.Scrape;
-import io.nodedns.transport.NettyTransport;
-import io.nodedns.upstream.FakeUpstream;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /** {@code /health} and {@code /ready} of a running daemon, through start, lameduck and stop. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HealthAndReadyTest {
-    private FakeUpstream upstream;
-    private NettyTransport transport;
+    private final DaemonFixture fixture = new DaemonFixture(1);
     private Daemon daemon;
 
     @AfterEach
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.stop();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        fixture.close();
     }
 
     private void start(String extra) throws Exception {
-        upstream = FakeUpstream.start("127.0.0.11");
-        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
-        transport = NettyTransport.create(1, true);
-        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n  forward . " + to
-                + "\n" + extra + "}\n", 53), transport);
-    }
-
-    private Message ask(InetSocketAddress dns) throws Exception {
-        SimpleResolver r = new SimpleResolver(dns);
-        r.setTimeout(Duration.ofSeconds(3));
-        return r.send(Message.newQuery(Record.newRecord(Name.fromString("a.example."), Type.A, DClass.IN)));
+        String to = DaemonFixture.hostPort(fixture.upstream("127.0.0.11"));
+        daemon = fixture.start("example.:0 {\n  bind 127.0.0.1\n  forward . " + to + "\n" + extra + "}\n");
     }
 
     private static void assertAnswer(int status, String body, HttpResponse<String> response) {
@@ -79,7 +52,8 @@ class HealthAndReadyTest {
         }
         assertAnswer(503, "Shutting down", Scrape.get(health, "/health", null));
         assertAnswer(503, "Shutting down", Scrape.get(ready, "/ready", null));
-        assertEquals(Rcode.NOERROR, ask(dns).getRcode(), "DNS is answered through lameduck");
+        assertEquals(Rcode.NOERROR, DaemonFixture.ask(dns, "a.example.", Type.A).getRcode(),
+                "DNS is answered through lameduck");
 
         stopping.get(20, TimeUnit.SECONDS);
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(1500), "the stop waited the lameduck");

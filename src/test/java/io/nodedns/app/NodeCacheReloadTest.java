@@ -7,15 +7,12 @@ import io.nodedns.config.CorefileParser;
 import io.nodedns.config.NodeCacheInputs;
 import io.nodedns.metrics.ReloadOutcomes.Outcome;
 import io.nodedns.metrics.SetupErrors;
-import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -26,12 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
@@ -43,10 +36,9 @@ import org.xbill.DNS.Type;
 class NodeCacheReloadTest {
     @TempDir
     Path dir;
-    private final List<FakeUpstream> upstreams = new ArrayList<>();
+    private final DaemonFixture fixture = new DaemonFixture(1);
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
     private final SetupErrors setupErrors = new SetupErrors();
-    private NettyTransport transport;
     private Daemon daemon;
     private ConfigReloader reloader;
     private Path base;
@@ -70,13 +62,11 @@ class NodeCacheReloadTest {
     }
 
     private FakeUpstream upstream(String answer) throws Exception {
-        FakeUpstream u = FakeUpstream.start(answer);
-        upstreams.add(u);
-        return u;
+        return fixture.upstream(answer);
     }
 
     private static String hostPort(FakeUpstream u) {
-        return u.address().getAddress().getHostAddress() + ":" + u.address().getPort();
+        return DaemonFixture.hostPort(u);
     }
 
     private void start() throws Exception {
@@ -86,8 +76,7 @@ class NodeCacheReloadTest {
         Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
         NodeCacheConfigText text = new NodeCacheConfigText(inputs, rendered, rendered, setupErrors, true);
         String startText = text.read();
-        transport = NettyTransport.create(1, true);
-        daemon = Daemon.start(CorefileParser.parse(text.source(), startText, port), transport, null, setupErrors);
+        daemon = fixture.start(CorefileParser.parse(text.source(), startText, port), setupErrors);
         reloader = new ConfigReloader(text, port, daemon, startText, scheduler, bound -> 0);
     }
 
@@ -97,21 +86,11 @@ class NodeCacheReloadTest {
             reloader.close();
         }
         scheduler.shutdownNow();
-        if (daemon != null) {
-            daemon.stop();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        for (FakeUpstream u : upstreams) {
-            u.close();
-        }
+        fixture.close();
     }
 
     private String ask(String name) throws Exception {
-        SimpleResolver r = new SimpleResolver(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        r.setTimeout(Duration.ofSeconds(5));
-        Message m = r.send(Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN)));
+        Message m = DaemonFixture.ask(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), name, Type.A);
         return ((ARecord) m.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress();
     }
 
