@@ -311,8 +311,8 @@ public final class Daemon implements AutoCloseable {
         }
         long kept = replacement.resolvers().values().stream()
                 .filter(r -> previous.resolvers().containsValue(r)).count();
-        LOG.info("reloaded " + next.source() + ": " + replacement.resolvers().size() + " server blocks ("
-                + kept + " unchanged, caches kept); " + describe());
+        LOG.info("reloaded " + next.source() + ": " + replacement.resolvers().size() + " server blocks, " + kept
+                + " of them unchanged (cache and upstream connections kept); " + describe());
     }
 
     /** Configuration reload outcomes and the running configuration's hash, for whoever reloads. */
