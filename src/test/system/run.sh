@@ -9,10 +9,17 @@
 #            127.0.2.2:9253 /metrics, 127.0.2.2:9353 (-metrics-listen-address)
 #   prometheus 127.0.2.1:9090                  scrapes 127.0.2.2:9253 every second
 #   nodedns  127.0.0.1:5353 / :5354            laptop default (no -conf), resolv.conf -> 127.0.2.1
+#   node-cache mode, first (it takes *:9253 and *:9353, as the published DaemonSet does):
+#   nodedns  127.0.3.10:53 and 127.0.3.11:53   the node-local-dns ConfigMap and DaemonSet args;
+#            127.0.3.10:8080 /health           kube-dns ConfigMap dir: upstreamNameservers, stubDomains
+#   stub     127.0.3.12:5300                   python3: answers every A with 192.0.2.77 (a stub domain's server)
+#   nodedns  127.0.3.20:5353, :8080, :8181     health { lameduck 2s } and ready
+#   nodedns  127.0.3.30:5353 <-> 127.0.3.31:5353  "." forwarded to each other, with loop
 #
 # Needs root (nsd binds port 53 for the laptop-default check, whose resolv.conf
-# nameserver has no port), java 17, dig, kdig, nsd, nsd-control, curl, and promtool
-# and prometheus (Debian package prometheus).
+# nameserver has no port; the node-local-dns template binds port 53 too), java 17,
+# dig, kdig, nsd, nsd-control, curl, python3, and promtool and prometheus (Debian
+# package prometheus).
 # Prints "PASS name" / "FAIL name" (with the evidence indented below) per check,
 # then a last line "N passed, N failed". Exit status 0 only if nothing failed.
 # Every query is bounded (+time=2, one try; the SERVFAIL timing check waits 8 s),
@@ -35,7 +42,7 @@ READY_SECONDS=30
 METRICS_PORT=9253 SETUP_METRICS_PORT=9353   # prometheus directive, -metrics-listen-address
 PROM_ADDR=127.0.2.1:9090                    # the Prometheus server of the scrape check
 
-for c in java dig kdig nsd nsd-control ss curl promtool prometheus; do
+for c in java dig kdig nsd nsd-control ss curl python3 sha512sum promtool prometheus; do
   command -v "$c" >/dev/null 2>&1 || { echo "run.sh: missing command: $c" >&2; exit 2; }
 done
 TMP=$(mktemp -d /tmp/nodedns-system.XXXXXX)
@@ -545,6 +552,404 @@ check_metrics() {
   check "metrics: a Prometheus server scrapes nodedns; its API returns coredns_cache_hits_total" \
     expect_prometheus_scrapes_cache_hits
 }
+
+# ============================================ node-local-dns drop-in ====
+# The published node-local-dns ConfigMap and DaemonSet (kubernetes/kubernetes
+# cluster/addons/dns/nodelocaldns/nodelocaldns.yaml) run unchanged but for paths:
+# the operator's sed step, the DaemonSet's args, the kube-dns ConfigMap mounted
+# as a directory. Runs before the corefile daemon starts: the template's
+# "prometheus :9253" and node-cache's default -metrics-listen-address 0.0.0.0:9353
+# take those ports on every address.
+NC_LOCAL=127.0.3.10 NC_SERVER=127.0.3.11   # __PILLAR__LOCAL__DNS__, __PILLAR__DNS__SERVER__
+NC_STUB=127.0.3.12                         # a one-answer DNS server for the stub domain added by a reload
+NC_DIR=$TMP/nodecache
+NC_TEMPLATE=$HERE/../resources/config/nodecache/Corefile.base
+NC_STUB_ANSWER=192.0.2.77
+LD_ADDR=127.0.3.20                         # the lameduck daemon
+LOOP_A=127.0.3.30 LOOP_B=127.0.3.31        # two daemons forwarding to each other
+
+# at_node ADDR PORT CMD... : CMD with the node() helpers aimed at ADDR:PORT (check's subshell only)
+at_node() { NODE_ADDR=$1 NODE_PORT=$2; shift 2; "$@"; }
+
+tcp_port_busy() { ss -Hltn "( sport = :$2 )" 2>/dev/null | grep -qE "(^|[[:space:]])($1|0\.0\.0\.0|\*|\[::\]|\[::ffff:$1\]):$2[[:space:]]"; }
+
+expect_ports_free() { # the template's fixed ports: DNS on both bind IPs, health, metrics, setup metrics
+  local busy=""
+  udp_port_busy "$NC_LOCAL" 53 && busy+=" udp/$NC_LOCAL:53"
+  udp_port_busy "$NC_SERVER" 53 && busy+=" udp/$NC_SERVER:53"
+  tcp_port_busy "$NC_LOCAL" 53 && busy+=" tcp/$NC_LOCAL:53"
+  tcp_port_busy "$NC_LOCAL" 8080 && busy+=" tcp/$NC_LOCAL:8080"
+  tcp_port_busy "$NC_LOCAL" 9253 && busy+=" tcp/*:9253"
+  tcp_port_busy "$NC_LOCAL" 9353 && busy+=" tcp/*:9353"
+  udp_port_busy "$NC_STUB" 5300 && busy+=" udp/$NC_STUB:5300"
+  [ -z "$busy" ] && return 0
+  echo "in use:$busy"; ss -Hlntup | grep -E ':(53|5300|8080|9253|9353)[[:space:]]'; return 1
+}
+
+# The operator's step of the nodelocaldns instructions (iptables mode): sed the
+# three PILLARs node-cache does not fill in; node-cache renders the rest.
+nc_sed_template() { # nc_sed_template DEST
+  sed -e "s/__PILLAR__LOCAL__DNS__/$NC_LOCAL/g; s/__PILLAR__DNS__SERVER__/$NC_SERVER/g" \
+      -e "s/__PILLAR__DNS__DOMAIN__/cluster.local/g" "$NC_TEMPLATE" >"$1"
+}
+
+# The kube-dns ConfigMap as kubelet mounts it: one file per key (stubDomains, upstreamNameservers).
+nc_write_stub_domains() { # nc_write_stub_domains JSON-LINE...
+  printf '%s\n' "$@" >"$NC_DIR/kube-dns/stubDomains.tmp" && mv "$NC_DIR/kube-dns/stubDomains.tmp" "$NC_DIR/kube-dns/stubDomains"
+}
+NC_STUBS_START=('{' '  "example.test": ["127.0.2.1:5300"]' '}')
+NC_STUBS_BROKEN=('{' '  "example.test": ["127.0.2.1:5300"],' '  "stub.test" ["127.0.3.12:5300"]' '}')   # no ':' on line 3
+NC_STUBS_ADDED=('{' '  "example.test": ["127.0.2.1:5300"],' '  "stub.test": ["127.0.3.12:5300"]' '}')
+
+# The DaemonSet's args (nodelocaldns.yaml), with the ConfigMap mounts' paths under
+# $NC_DIR, and the two setup flags nodedns cannot honour yet turned off.
+NC_DAEMONSET_ARGS=()
+nc_daemonset_args() {
+  NC_DAEMONSET_ARGS=(-localip "$NC_LOCAL,$NC_SERVER" -conf "$NC_DIR/Corefile" -upstreamsvc kube-dns-upstream
+    -pidfile "$NC_DIR/node-cache.pid" -basecorefile "$NC_DIR/coredns/Corefile.base" -kubednscm "$NC_DIR/kube-dns")
+}
+
+nc_setup() {
+  mkdir -p "$NC_DIR/coredns" "$NC_DIR/kube-dns"
+  nc_sed_template "$NC_DIR/coredns/Corefile.base"
+  printf '%s\n' '["127.0.2.1"]' >"$NC_DIR/kube-dns/upstreamNameservers"
+  nc_write_stub_domains "${NC_STUBS_START[@]}"
+  nc_daemonset_args
+}
+
+# --- check 4: the command line in node mode ----------------------------------
+expect_setup_flag_refused() { # expect_setup_flag_refused FLAG-NAMED EXTRA-ARGS...: exit 1 naming the flag, nothing served
+  local named=$1 err rc; shift
+  rm -f "$NC_DIR/node-cache.pid"
+  err=$(KUBE_DNS_UPSTREAM_SERVICE_HOST=$UP_ADDR nodedns_fg "${NC_DAEMONSET_ARGS[@]}" "$@" 2>&1 >/dev/null); rc=$?
+  if [ $rc = 1 ] && grep -q "node networking is not implemented yet" <<<"$err" && grep -qF -- "$named" <<<"$err" \
+     && [ ! -e "$NC_DIR/node-cache.pid" ]; then return 0; fi
+  echo "expected exit 1, 'node networking is not implemented yet' and '$named' on stderr, no pidfile;"
+  echo "got exit $rc, pidfile $([ -e "$NC_DIR/node-cache.pid" ] && echo written || echo absent), stderr:"; echo "$err"; return 1
+}
+
+expect_node_mode_unknown_flag_exit_2() {
+  local err rc
+  err=$(KUBE_DNS_UPSTREAM_SERVICE_HOST=$UP_ADDR nodedns_fg "${NC_DAEMONSET_ARGS[@]}" -setupinterface=false \
+          -setupiptables=false -no-such-flag 2>&1 >/dev/null); rc=$?
+  [ $rc = 2 ] && grep -q 'flag provided but not defined: -no-such-flag' <<<"$err" && return 0
+  echo "expected exit 2 and Go's 'flag provided but not defined: -no-such-flag'; got exit $rc:"; echo "$err"; return 1
+}
+
+expect_node_mode_check_valid() { # -check renders the sed-substituted template and validates it, binding nothing
+  local out rc want="$NC_DIR/Corefile: valid, 5 server blocks"   # the template's 4 and the example.test stub domain
+  out=$(KUBE_DNS_UPSTREAM_SERVICE_HOST=$UP_ADDR nodedns_fg -check "${NC_DAEMONSET_ARGS[@]}" 2>&1); rc=$?
+  if [ $rc != 0 ] || ! grep -qxF "$want" <<<"$out"; then
+    echo "expected exit 0 and '$want'; got exit $rc:"; echo "$out"; return 1
+  fi
+  expect_ports_free >/dev/null && return 0
+  echo "-check left something bound:"; expect_ports_free; return 1
+}
+
+# --- check 1: the DaemonSet as published -------------------------------------
+http_status_body() { # http_status_body URL : "STATUS BODY", bounded
+  local body status
+  body=$(curl -s --max-time 2 -o - -w '\n%{http_code}' "$1" 2>/dev/null)
+  status=$(tail -n 1 <<<"$body"); body=$(sed '$d' <<<"$body")
+  echo "$status $body"
+}
+
+expect_http() { # expect_http URL "STATUS BODY"
+  expect_equal "GET $1" "$(http_status_body "$1")" "$2"
+}
+
+expect_pidfile() { # expect_pidfile FILE PID
+  local got; got=$(cat "$1" 2>/dev/null) || { echo "no pidfile $1"; return 1; }
+  expect_equal "pidfile $1" "$got" "$2"
+}
+
+# the block node-cache's stubDomainBlock template gives (configmap.go): errors, cache 30, bind, forward
+nc_stub_block() { # nc_stub_block ZONE SERVER
+  printf '%s\n' "$1:53 {" "    errors" "    cache 30" "    bind $NC_LOCAL $NC_SERVER" "    forward . $2" "}"
+}
+expect_rendered_stub_block() { # expect_rendered_stub_block ZONE SERVER: -conf holds exactly that block
+  local got
+  got=$(awk -v key="$1:53 {" '$0 == key { s = 1 } s { print } s && $0 == "}" { exit }' "$NC_DIR/Corefile")
+  if [ "$got" = "$(nc_stub_block "$1" "$2")" ] && ! grep -q __PILLAR__ "$NC_DIR/Corefile"; then return 0; fi
+  echo "expected in $NC_DIR/Corefile (and no __PILLAR__ left):"; nc_stub_block "$1" "$2"
+  echo "the file:"; cat "$NC_DIR/Corefile"; return 1
+}
+
+nc_scrape() { scrape "${1:-http://$NC_LOCAL:9253/metrics}"; }
+nc_sample() { # nc_sample SERIES [URL] : the value of one exact series (name and labels as printed), or "absent"
+  nc_scrape "${2:-}" | awk -v s="$1" 'index($0, s " ") == 1 { v = $NF } END { print (v == "" ? "absent" : v) }'
+}
+expect_sample() { # expect_sample SERIES WANT [URL] : the sample's value equals WANT (1 and 1.0 alike)
+  local got; got=$(nc_sample "$1" "${3:-}")
+  [ "$got" != absent ] && awk -v g="$got" -v w="$2" 'BEGIN { exit !(g + 0 == w + 0) }' && return 0
+  echo "$1: expected $2, got $got; related series:"; nc_scrape "${3:-}" | grep -F "${1%%\{*}" | head -n 20; return 1
+}
+
+expect_reload_version_is_served_file() { # coredns_reload_version_info carries the SHA-512 of the Corefile served
+  local want; want=$(sha512sum "$NC_DIR/Corefile" | cut -d' ' -f1)
+  expect_sample "coredns_reload_version_info{hash=\"sha512\",value=\"$want\"}" 1
+}
+
+expect_stub_block_served() { # the example.test answer came through the stub domain block, not the "." block
+  local body
+  body=$(nc_scrape) || { echo "no /metrics on $NC_LOCAL:9253"; return 1; }
+  awk '/^coredns_dns_requests_total\{/ && /zone="example.test."/ && $NF + 0 > 0 { f = 1 } END { exit !f }' <<<"$body" && return 0
+  echo "no coredns_dns_requests_total sample for zone example.test. above 0:"; grep '^coredns_dns_requests_total' <<<"$body"; return 1
+}
+
+# --- check 2: reloads ---------------------------------------------------------
+wait_log() { # wait_log FILE FIXED-STRING SECONDS : the line appears before the deadline
+  local i
+  for i in $(seq 1 $(($3 * 10))); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+  return 1
+}
+
+expect_reload_refused() { # expect_reload_refused LOG WHERE WHAT: a "reload:" line naming WHERE and WHAT, once
+  local lines
+  lines=$(grep -F "reload: " "$1" | grep -F -- "$2" | grep -F -- "$3" | grep -F "the previous configuration keeps serving")
+  [ "$(grep -c . <<<"$lines")" = 1 ] && return 0
+  echo "expected one log line with 'reload: ', '$2', '$3' and 'the previous configuration keeps serving'; got:"
+  [ -n "$lines" ] && echo "$lines"; echo "log tail:"; tail -n 15 "$1"; return 1
+}
+
+expect_stub_answer() { # expect_stub_answer NAME: the stub.test server's one address, via the node
+  expect_equal "$1 A via $NC_LOCAL" "$(ask dig udp "$NC_LOCAL" 53 "$1" A +short)" "$NC_STUB_ANSWER"
+}
+
+wait_stub_answer() { # wait_stub_answer SECONDS: the stub.test block answers before the deadline
+  local i
+  for i in $(seq 1 $(($1 * 5))); do
+    [ "$(ask dig udp "$NC_LOCAL" 53 "w$i.stub.test" A +short 2>/dev/null)" = "$NC_STUB_ANSWER" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# STUB_SERVER_PY ADDR PORT ADDRESS: a UDP DNS server that answers every A question with
+# ADDRESS (TTL 30, AA) and every other type with NODATA (RFC 1035 section 4.1); EDNS is
+# left out of the answer, which RFC 6891 section 7 allows. Run it under timeout, started
+# by start_bg directly, so that stop_pid's SIGTERM reaches it through timeout.
+STUB_SERVER_PY='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+addr = bytes(int(x) for x in sys.argv[3].split("."))
+while True:
+    q, peer = s.recvfrom(4096)
+    if len(q) < 17:
+        continue
+    i = 12
+    while q[i]:
+        i += q[i] + 1
+    is_a = q[i + 1:i + 3] == b"\x00\x01"
+    header = q[:2] + bytes([0x84 | (q[2] & 0x01), 0x00]) + b"\x00\x01" + (b"\x00\x01" if is_a else b"\x00\x00") + b"\x00" * 4
+    answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x1e\x00\x04" + addr if is_a else b""
+    s.sendto(header + q[12:i + 5] + answer, peer)
+'
+
+# query_flow ADDR PORT N OUT: N queries 0.1 s apart, alternating UDP and TCP, a cached
+# name and a fresh NXDOMAIN name; one "NAME PROTO STATUS" line each in OUT
+query_flow() {
+  local addr=$1 port=$2 n=$3 out=$4 i name proto status
+  : >"$out"
+  for i in $(seq 1 "$n"); do
+    if [ $((i % 2)) = 1 ]; then name=web.default.svc.cluster.local; else name=flow$i.default.svc.cluster.local; fi
+    if [ $((i % 4)) -lt 2 ]; then proto=udp; else proto=tcp; fi
+    status=$(ask dig "$proto" "$addr" "$port" "$name" A 2>/dev/null | rcode_of)
+    echo "$name $proto ${status:-none}" >>"$out"
+    sleep 0.1
+  done
+}
+query_flow_want() { # what query_flow N must have seen
+  local i
+  for i in $(seq 1 "$1"); do
+    if [ $((i % 2)) = 1 ]; then printf 'web.default.svc.cluster.local '; else printf 'flow%s.default.svc.cluster.local ' "$i"; fi
+    if [ $((i % 4)) -lt 2 ]; then printf 'udp '; else printf 'tcp '; fi
+    if [ $((i % 2)) = 1 ]; then echo NOERROR; else echo NXDOMAIN; fi
+  done
+}
+
+# --- check 3: lameduck --------------------------------------------------------
+expect_lameduck_stop() { # expect_lameduck_STOP RC MS PROBES-FILE PIDFILE LOG
+  local rc=$1 ms=$2 probes=$3 pidfile=$4 log=$5 bad=0
+  local want; want=$(printf '%s\n' "health 503 Shutting down" "ready 503 Shutting down" "dns NOERROR" "alive yes")
+  expect_equal "during lameduck (probes right after SIGTERM)" "$(cat "$probes")" "$want" || bad=1
+  if [ "$rc" != 0 ] || [ "$ms" -lt 2000 ] || [ "$ms" -gt 9000 ]; then
+    echo "expected exit 0 between 2000 ms (lameduck 2s) and 9000 ms after SIGTERM; got exit $rc after $ms ms"; bad=1
+  fi
+  [ -e "$pidfile" ] && { echo "pidfile $pidfile still there after the exit"; bad=1; }
+  [ $bad = 0 ] || { echo "log tail:"; tail -n 10 "$log"; }
+  return $bad
+}
+
+# --- check 5: loop --------------------------------------------------------------
+expect_loop_exit() { # expect_loop_exit RESULTS-FILE : lines "NAME RC LOGFILE"; at least one exited 1 with "Loop" logged
+  local name rc logf ok=1
+  while read -r name rc logf; do
+    [ "$rc" = 1 ] && grep -qE 'Loop \(.* -> .*\) detected for zone "\."' "$logf" && ok=0
+  done <"$1"
+  [ $ok = 0 ] && return 0
+  echo "expected at least one daemon to exit 1 within 12 s, logging CoreDNS's 'Loop (A -> B) detected for zone \".\"'; got (name, exit status or 'running'):"
+  while read -r name rc logf; do echo "  $name $rc"; tail -n 5 "$logf" | sed 's/^/    /'; done <"$1"
+  return 1
+}
+
+check_node_local_dns() {
+  nc_setup
+  check "node-local-dns: the template's ports are free (53 on both bind IPs, 8080, 9253, 9353; the stub server's)" expect_ports_free \
+    || { echo "      (the node-local-dns checks are skipped)"; return; }
+
+  # check 4: the command line in node mode
+  check "node-local-dns: DaemonSet args with -setupinterface left at true -> exit 1, not implemented yet" \
+    expect_setup_flag_refused "-setupinterface=true" -setupiptables=false
+  check "node-local-dns: DaemonSet args with -setupiptables left at true -> exit 1, not implemented yet" \
+    expect_setup_flag_refused "-setupiptables=true" -setupinterface=false
+  check "node-local-dns: DaemonSet args plus an unknown flag -> exit 2" expect_node_mode_unknown_flag_exit_2
+  check "node-local-dns: -check on the sed-substituted template -> exit 0, valid, nothing bound" expect_node_mode_check_valid
+  rm -f "$NC_DIR/Corefile"   # -check rendered it; the daemon must write it itself
+
+  # check 1: the DaemonSet as published
+  local log=$NC_DIR/node-cache.log nc_pid
+  start_nodedns "$log" KUBE_DNS_UPSTREAM_SERVICE_HOST="$UP_ADDR" -- "${NC_DAEMONSET_ARGS[@]}" \
+    -setupinterface=false -setupiptables=false
+  nc_pid=$NODE_PID
+  if ! check "node-local-dns: DaemonSet args answer on $NC_LOCAL:53" expect_ready "$NC_LOCAL" 53 "$nc_pid" "$log"; then
+    stop_pid "$nc_pid"; return
+  fi
+  local q
+  for q in "web.default.svc.cluster.local A" "_http._tcp.web.default.svc.cluster.local SRV"; do
+    check "node-local-dns: same answer as nsd on $NC_LOCAL ($CLIENTS): $q" at_node "$NC_LOCAL" 53 expect_same_answer $q
+    check "node-local-dns: same answer as nsd on $NC_SERVER ($CLIENTS): $q" at_node "$NC_SERVER" 53 expect_same_answer $q
+  done
+  check "node-local-dns: NXDOMAIN with SOA for cluster.local on $NC_SERVER" \
+    at_node "$NC_SERVER" 53 expect_negative NXDOMAIN nope.cluster.local A cluster.local
+  check "node-local-dns: in-addr.arpa block: same answer as nsd (2.2.0.127.in-addr.arpa PTR)" \
+    at_node "$NC_LOCAL" 53 expect_same_answer 2.2.0.127.in-addr.arpa PTR
+  check "node-local-dns: stub domain example.test answers as nsd" at_node "$NC_LOCAL" 53 expect_same_answer www.example.test A
+  check "node-local-dns: ... and through the stub domain block (coredns_dns_requests_total zone example.test.)" \
+    expect_stub_block_served
+  check "node-local-dns: rendered -conf holds node-cache's stub domain block" \
+    expect_rendered_stub_block example.test 127.0.2.1:5300
+  check "node-local-dns: /health on $NC_LOCAL:8080 -> 200 OK" expect_http "http://$NC_LOCAL:8080/health" "200 OK"
+  # The published template has no ready directive; CoreDNS then serves no /ready (404 from Go's mux).
+  check "node-local-dns: /ready not served without a ready directive -> 404" \
+    expect_http "http://$NC_LOCAL:8080/ready" "404 404 page not found"
+  check "node-local-dns: -pidfile holds the daemon's PID" expect_pidfile "$NC_DIR/node-cache.pid" "$nc_pid"
+  check "node-local-dns: coredns_reload_version_info has the SHA-512 of -conf" expect_reload_version_is_served_file
+  check "node-local-dns: setup errors on the default 0.0.0.0:9353, all 5 types at 0" \
+    at_node "$NC_LOCAL" 53 expect_setup_errors_at_zero
+
+  # check 2: reloads on SIGUSR1 (the template's bare reload checks every 30 s +-15 s)
+  check "node-local-dns: before the reload, stub.test is not a stub domain (the . block: nsd refuses it)" \
+    at_node "$NC_LOCAL" 53 expect_rcode REFUSED node dig udp before.stub.test A
+  local stub_pid
+  start_bg "$NC_DIR/stub-server.log" timeout 60 python3 -c "$STUB_SERVER_PY" "$NC_STUB" 5300 "$NC_STUB_ANSWER"
+  stub_pid=$BG_PID
+
+  nc_write_stub_domains "${NC_STUBS_BROKEN[@]}"
+  kill -USR1 "$nc_pid"
+  wait_log "$log" "$NC_DIR/kube-dns/stubDomains:3" 5
+  check "node-local-dns: reload of a broken kube-dns ConfigMap is refused, logged with stubDomains:3" \
+    expect_reload_refused "$log" "$NC_DIR/kube-dns/stubDomains:3" "invalid JSON"
+  check "node-local-dns: ... coredns_reload_failed_total 1" expect_sample "coredns_reload_failed_total" 1
+  check "node-local-dns: ... counted as a configmap setup error" \
+    expect_sample 'coredns_nodecache_setup_errors_total{errortype="configmap"}' 1 "http://$NC_LOCAL:9353/metrics"
+  check "node-local-dns: ... the old configuration answers (example.test stub)" \
+    at_node "$NC_LOCAL" 53 expect_same_answer txt.example.test TXT
+
+  nc_write_stub_domains "${NC_STUBS_START[@]}"
+  # A new line 3, inside the cluster.local block before "cache {". The rendered -conf keeps the
+  # template's lines (node-cache only replaces words and appends stub blocks), so it is -conf's line 3 too.
+  sed -i '3i\    frobnicate on' "$NC_DIR/coredns/Corefile.base"
+  kill -USR1 "$nc_pid"
+  wait_log "$log" "$NC_DIR/Corefile:3" 5
+  check "node-local-dns: reload of a broken template line is refused, logged with -conf's FILE:3 and the directive" \
+    expect_reload_refused "$log" "$NC_DIR/Corefile:3" "frobnicate"
+  check "node-local-dns: ... coredns_reload_failed_total 2" expect_sample "coredns_reload_failed_total" 2
+  check "node-local-dns: ... the old configuration answers (cluster.local)" \
+    at_node "$NC_LOCAL" 53 expect_same_answer pods.default.svc.cluster.local A
+
+  nc_sed_template "$NC_DIR/coredns/Corefile.base"
+  nc_write_stub_domains "${NC_STUBS_ADDED[@]}"
+  local flow_pid; start_bg "$NC_DIR/flow.log" query_flow "$NC_LOCAL" 53 30 "$NC_DIR/flow.out"; flow_pid=$BG_PID
+  sleep 1
+  kill -USR1 "$nc_pid"
+  wait_stub_answer 5
+  wait "$flow_pid"; forget_pid "$flow_pid"
+  check "node-local-dns: SIGUSR1 after adding a stub domain: stub.test answers from its server" expect_stub_answer new.stub.test
+  check "node-local-dns: ... rendered -conf holds the new stub domain block" \
+    expect_rendered_stub_block stub.test "$NC_STUB:5300"
+  check "node-local-dns: ... nodedns_config_reloads_total{outcome=\"applied\"} 1" \
+    expect_sample 'nodedns_config_reloads_total{outcome="applied"}' 1
+  check "node-local-dns: ... coredns_reload_version_info has the new SHA-512" expect_reload_version_is_served_file
+  check "node-local-dns: 30 queries (UDP and TCP) across the SIGUSR1 reload all answered" \
+    expect_equal "statuses" "$(cat "$NC_DIR/flow.out")" "$(query_flow_want 30)"
+  stop_pid "$stub_pid"
+
+  check_sigterm "node-local-dns: SIGTERM -> exit 0 within 5 s" "$nc_pid" "$log"
+  check "node-local-dns: -pidfile removed at exit" test ! -e "$NC_DIR/node-cache.pid"
+}
+
+check_lameduck() { # check 3: a stop with health { lameduck 2s }
+  local dir=$TMP/lameduck pid t0 ms rc i
+  mkdir -p "$dir"
+  printf '%s\n' "cluster.local:5353 {" "    bind $LD_ADDR" "    cache 30" "    forward . $UP_ADDR:$UP_PORT {" \
+    "        force_tcp" "    }" "    health $LD_ADDR:8080 {" "        lameduck 2s" "    }" "    ready $LD_ADDR:8181" "}" \
+    >"$dir/Corefile"
+  start_nodedns "$dir/nodedns.log" -- -conf "$dir/Corefile" -pidfile "$dir/nodedns.pid" -metrics-listen-address ""
+  pid=$NODE_PID
+  if ! check "lameduck: daemon answers on $LD_ADDR:5353" expect_ready "$LD_ADDR" 5353 "$pid" "$dir/nodedns.log"; then
+    stop_pid "$pid"; return
+  fi
+  check "lameduck: /health 200 OK before the stop" expect_http "http://$LD_ADDR:8080/health" "200 OK"
+  check "lameduck: /ready 200 OK once listening" expect_http "http://$LD_ADDR:8181/ready" "200 OK"
+  check "lameduck: -pidfile holds the daemon's PID" expect_pidfile "$dir/nodedns.pid" "$pid"
+  # A single SIGTERM (stop_pid would send a second one, which cuts the stop short), then probes
+  # during the 2 s of lameduck: /health and /ready 503 while DNS is still answered.
+  t0=$(date +%s%N)
+  kill -TERM "$pid"
+  sleep 0.3
+  {
+    echo "health $(http_status_body "http://$LD_ADDR:8080/health")"
+    echo "ready $(http_status_body "http://$LD_ADDR:8181/ready")"
+    echo "dns $(ask dig udp "$LD_ADDR" 5353 pods.default.svc.cluster.local A | rcode_of)"
+    kill -0 "$pid" 2>/dev/null && echo "alive yes" || echo "alive no"
+  } >"$dir/probes"
+  for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  wait "$pid" 2>/dev/null; rc=$?
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  forget_pid "$pid"
+  check "lameduck: SIGTERM -> /health, /ready 503 and DNS answered for 2 s, then exit 0, pidfile removed" \
+    expect_lameduck_stop "$rc" "$ms" "$dir/probes" "$dir/nodedns.pid" "$dir/nodedns.log"
+}
+
+check_loop() { # check 5: two daemons whose "." blocks forward to each other, with loop
+  local dir=$TMP/loop a b pa pb i rc_a=running rc_b=running
+  mkdir -p "$dir"
+  for a in "$LOOP_A $LOOP_B" "$LOOP_B $LOOP_A"; do
+    set -- $a
+    printf '%s\n' ".:5353 {" "    bind $1" "    loop" "    forward . $2:5353" "}" >"$dir/$1.Corefile"
+  done
+  start_nodedns "$dir/$LOOP_A.log" -- -conf "$dir/$LOOP_A.Corefile" -metrics-listen-address ""; pa=$NODE_PID
+  start_nodedns "$dir/$LOOP_B.log" -- -conf "$dir/$LOOP_B.Corefile" -metrics-listen-address ""; pb=$NODE_PID
+  # CoreDNS's loop plugin probes for 30 s at most but reports a loop at the third returning probe.
+  for i in $(seq 1 120); do
+    kill -0 "$pa" 2>/dev/null && kill -0 "$pb" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1   # the other one may be exiting too
+  kill -0 "$pa" 2>/dev/null || { wait "$pa"; rc_a=$?; forget_pid "$pa"; }
+  kill -0 "$pb" 2>/dev/null || { wait "$pb"; rc_b=$?; forget_pid "$pb"; }
+  printf '%s\n' "$LOOP_A $rc_a $dir/$LOOP_A.log" "$LOOP_B $rc_b $dir/$LOOP_B.log" >"$dir/results"
+  [ "$rc_a" = running ] && stop_pid "$pa"
+  [ "$rc_b" = running ] && stop_pid "$pb"
+  check "loop: two daemons forwarding . to each other -> one exits 1 with 'Loop' logged" expect_loop_exit "$dir/results"
+}
+
+check_node_local_dns
+check_lameduck
+check_loop
 
 start_nodedns "$TMP/nodedns.log" -- -conf "$HERE/corefiles/nodedns.Corefile" \
   -metrics-listen-address "$NODE_ADDR:$SETUP_METRICS_PORT"

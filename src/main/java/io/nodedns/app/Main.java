@@ -207,11 +207,15 @@ public final class Main {
      * Where the Corefile comes from: in node mode with a base Corefile (the node-local-dns
      * ConfigMap), node-cache's template pipeline; else the file served ({@code -conf}, or
      * {@code -corefile} in node mode); else the laptop default.
+     *
+     * <p>The template is rendered to the file served: node-cache's parseAndValidateFlags sets its
+     * CoreFile (the render target) to {@code -conf}'s value, so the DaemonSet's
+     * {@code -conf /etc/Corefile} is both what is written and what is read.
      */
     static ConfigText configText(CommandLine cmd, SetupErrors setupErrors) {
         if (cmd.nodeMode() && Files.exists(cmd.baseCorefile())) {
-            return new NodeCacheConfigText(cmd.nodeCacheInputs(System.getenv()), cmd.corefile(),
-                    cmd.servedCorefile(), setupErrors, !cmd.check());
+            return new NodeCacheConfigText(cmd.nodeCacheInputs(System.getenv()), cmd.servedCorefile(), setupErrors,
+                    !cmd.check());
         }
         if (cmd.servedCorefile() != null) {
             return ConfigText.file(cmd.servedCorefile());

@@ -6,17 +6,14 @@ import io.nodedns.config.NodeCacheCorefile;
 import io.nodedns.config.NodeCacheInputs;
 import io.nodedns.metrics.SetupErrors;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.logging.Logger;
 
 /**
  * node-cache's Corefile pipeline as a {@link ConfigText}: each read renders the base Corefile
  * (the node-local-dns ConfigMap) with the kube-dns ConfigMap and the upstream Service's address,
- * writes the result to {@code -corefile} (only when it changed), and returns the Corefile served
- * ({@code -conf}, normally the same file). So a reload check sees a change of the template, of
- * the kube-dns ConfigMap, or of the file itself.
+ * writes the result to the Corefile served (only when it changed) and returns it. So a reload
+ * check sees a change of the template or of the kube-dns ConfigMap.
  *
  * <p>A kube-dns ConfigMap that cannot be read is counted as node-cache counts it
  * ({@code coredns_nodecache_setup_errors_total{errortype="configmap"}}). At start node-cache then
@@ -27,30 +24,27 @@ final class NodeCacheConfigText implements ConfigText {
     private static final Logger LOG = Logger.getLogger(NodeCacheConfigText.class.getName());
 
     private final NodeCacheInputs inputs;
-    private final Path rendered;
-    private final Path served;
+    private final Path corefile;
     private final SetupErrors setupErrors;
     private final boolean writeRendered;
     private boolean readOnce;
 
     /**
-     * @param rendered      where the rendered Corefile is written ({@code -corefile})
-     * @param served        the Corefile served ({@code -conf}, or {@code rendered})
+     * @param corefile      where the rendered Corefile is written and served from ({@code -conf},
+     *                      else {@code -corefile}, as node-cache's parseAndValidateFlags decides)
      * @param writeRendered false for {@code -check}, which validates the rendering and changes
-     *                      nothing on disk; the rendered text is then what is checked
+     *                      nothing on disk
      */
-    NodeCacheConfigText(NodeCacheInputs inputs, Path rendered, Path served, SetupErrors setupErrors,
-                        boolean writeRendered) {
+    NodeCacheConfigText(NodeCacheInputs inputs, Path corefile, SetupErrors setupErrors, boolean writeRendered) {
         this.inputs = inputs;
-        this.rendered = rendered;
-        this.served = served;
+        this.corefile = corefile;
         this.setupErrors = setupErrors;
         this.writeRendered = writeRendered;
     }
 
     @Override
     public String source() {
-        return served.toString();
+        return corefile.toString();
     }
 
     @Override
@@ -67,14 +61,11 @@ final class NodeCacheConfigText implements ConfigText {
             kubeDns = KubeDnsConfigMap.EMPTY;
         }
         String text = NodeCacheCorefile.render(inputs, kubeDns);
-        if (!writeRendered) {
-            return text;
-        }
-        if (NodeCacheCorefile.write(rendered, text)) {
-            LOG.info("wrote " + rendered + " from " + inputs.baseCorefile()
+        if (writeRendered && NodeCacheCorefile.write(corefile, text)) {
+            LOG.info("wrote " + corefile + " from " + inputs.baseCorefile()
                     + (inputs.kubeDnsConfigDir() != null ? " and " + inputs.kubeDnsConfigDir() : ""));
         }
         readOnce = true;
-        return rendered.equals(served) ? text : Files.readString(served, StandardCharsets.UTF_8);
+        return text;
     }
 }

@@ -74,7 +74,7 @@ class NodeCacheReloadTest {
                 Map.of("KUBE_DNS_SERVICE_HOST", "127.0.0.1"), List.of(InetAddress.getLoopbackAddress()), port,
                 dir.resolve("resolv.conf"));
         Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\n");
-        NodeCacheConfigText text = new NodeCacheConfigText(inputs, rendered, rendered, setupErrors, true);
+        NodeCacheConfigText text = new NodeCacheConfigText(inputs, rendered, setupErrors, true);
         String startText = text.read();
         daemon = fixture.start(CorefileParser.parse(text.source(), startText, port), setupErrors);
         reloader = new ConfigReloader(text, port, daemon, startText, scheduler, bound -> 0);
