@@ -86,6 +86,12 @@ final class ConfigReloader implements AutoCloseable {
         }
         try {
             return apply(force);
+        } catch (RuntimeException e) {
+            // A bug, not a bad configuration: say so loudly rather than let the executor swallow it.
+            LOG.log(java.util.logging.Level.SEVERE, "reload of " + text.source() + " failed unexpectedly; the "
+                    + "previous configuration keeps serving", e);
+            outcomes.count(Outcome.FAILED);
+            return Result.FAILED;
         } finally {
             schedule();
         }
@@ -98,7 +104,8 @@ final class ConfigReloader implements AutoCloseable {
         } catch (CorefileException e) {
             return refuse(null, Outcome.INVALID, e.getMessage());
         } catch (IOException e) {
-            return refuse(null, Outcome.INVALID, "cannot read " + text.source() + ": " + e.getMessage());
+            // Reading the Corefile, or in node mode also writing the rendered one.
+            return refuse(null, Outcome.FAILED, text.source() + ": " + e.getMessage());
         }
         String hash = sha512(content);
         if (hash.equals(lastHash) && !force) {

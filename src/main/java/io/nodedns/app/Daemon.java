@@ -53,6 +53,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -81,7 +82,7 @@ public final class Daemon implements AutoCloseable {
     private final ErrorLog errorLog = new ErrorLog(System::nanoTime);
     private DnsServer server;
     /** Forwarders of resolvers a reload dropped, closed once their queries are answered. */
-    private final List<Forwarder> retiring = new ArrayList<>();
+    private final Set<Forwarder> retiring = ConcurrentHashMap.newKeySet();
     private final SetupErrors setupErrors;
     private final ReloadOutcomes reloads = new ReloadOutcomes();
     /** What serves now; replaced whole by {@link #reconfigure}. */
@@ -94,9 +95,10 @@ public final class Daemon implements AutoCloseable {
     private UpstreamMetrics upstreamMetrics;
     /** Serves {@code /metrics}, {@code /health} and {@code /ready}; null when none is configured. */
     private HttpEndpointServer http;
-    /** What {@link #http} was started for: the three address lists and the registry. */
-    private List<Object> httpServes = List.of();
+    /** What {@link #http} was started for. */
+    private HttpSpec httpServes = HttpSpec.NONE;
     private HealthSelfCheck healthSelfCheck;
+    private SelfCheckSpec healthSelfCheckServes;
     /** Liveness and readiness, as {@code /health} and {@code /ready} report them. */
     private final HealthState health = new HealthState();
     private MetricsHttpServer setupMetricsServer;
@@ -201,6 +203,9 @@ public final class Daemon implements AutoCloseable {
             daemon.syncLoopDetectors();
         } catch (IOException | RuntimeException e) {
             daemon.closeMetrics();
+            if (daemon.setupMetricsServer != null) {
+                daemon.setupMetricsServer.close();
+            }
             try {
                 daemon.server.stop(Duration.ZERO);
             } catch (InterruptedException ie) {
@@ -239,7 +244,7 @@ public final class Daemon implements AutoCloseable {
                 resolvers.put(spec, resolver);
                 for (ServerKey key : block.keys()) {
                     byte[] zone = WireNames.toWire(key.zone());
-                    for (InetSocketAddress address : listenAddresses(block, key.port())) {
+                    for (InetSocketAddress address : listenAddresses(corefile.source(), block, key.port())) {
                         routes.computeIfAbsent(address, a -> new ArrayList<>())
                                 .add(new ZoneRouter.Route(zone, resolver));
                     }
@@ -257,6 +262,8 @@ public final class Daemon implements AutoCloseable {
             return new Configuration(corefile, resolvers, forwarders, listeners);
         } catch (IOException | RuntimeException e) {
             created.values().forEach(Forwarder::close);
+            // Forget the loop detectors of the resolvers just made (each has a forwarder); they never started.
+            loopDetectors.keySet().removeIf(created::containsKey);
             throw e;
         }
     }
@@ -296,11 +303,10 @@ public final class Daemon implements AutoCloseable {
         }
         if (!retired.isEmpty()) {
             retiring.addAll(retired);
+            // Runs on an event loop: it must not wait for the Daemon's lock (a stop holds it).
             transport.group().schedule(() -> {
                 retired.forEach(Forwarder::close);
-                synchronized (this) {
-                    retiring.removeAll(retired);
-                }
+                retiring.removeAll(retired);
             }, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
         }
         try {
@@ -348,44 +354,89 @@ public final class Daemon implements AutoCloseable {
             coreDnsMetrics = new CoreDnsMetrics(registry, server, current.forwarderList(), System::nanoTime);
             upstreamMetrics = new UpstreamMetrics(registry, current.forwarderList());
         }
-        List<Object> wanted = List.of(metricsAt, process.healthAddresses(), process.readyAddresses(),
-                registry == null ? "no registry" : registry);
+        HttpSpec wanted = new HttpSpec(metricsAt, process.healthAddresses(), process.readyAddresses(), registry);
         if (!wanted.equals(httpServes)) {
+            HttpSpec before = httpServes;
             closeHttp();
-            if (!metricsAt.isEmpty() || !process.healthAddresses().isEmpty() || !process.readyAddresses().isEmpty()) {
-                List<String> purposes = new ArrayList<>();
-                if (!metricsAt.isEmpty()) {
-                    purposes.add("metrics");
+            try {
+                http = startHttp(wanted);
+                httpServes = wanted;
+            } catch (IOException e) {
+                if (before.isEmpty()) {
+                    throw e; // at start: the caller fails the start; at a reload: nothing to go back to
                 }
-                if (!process.healthAddresses().isEmpty()) {
-                    purposes.add("health");
-                }
-                if (!process.readyAddresses().isEmpty()) {
-                    purposes.add("ready");
-                }
-                HttpEndpointServer.Builder builder = HttpEndpointServer.builder(String.join(", ", purposes));
-                metricsAt.forEach(a -> builder.serve(a, "/metrics", new MetricsEndpoint(registry)));
-                process.healthAddresses().forEach(a -> builder.serve(a, "/health", new HealthEndpoint(health)));
-                process.readyAddresses().forEach(a -> builder.serve(a, "/ready", new ReadyEndpoint(health)));
-                http = builder.start();
+                // DNS already serves the new configuration. Go back to the endpoints that worked
+                // (their ports were just released), so /health does not vanish and fail liveness.
+                LOG.warning(e.getMessage() + "; keeping the HTTP endpoints at their previous addresses");
+                http = startHttp(new HttpSpec(registry == null ? List.of() : before.metrics(), before.health(),
+                        before.ready(), registry));
+                httpServes = before;
             }
-            httpServes = wanted;
         }
-        if (registry != null && !process.healthAddresses().isEmpty()) {
-            // CoreDNS's health plugin times a request to its own /health every second.
-            healthSelfCheck = new HealthSelfCheck(http.boundAddressesServing("/health"),
-                    new SocketHealthProbe(SocketHealthProbe.TIMEOUT), System::nanoTime);
-            healthSelfCheck.bindTo(registry);
-            healthSelfCheck.start(Repeater.onNewThread("nodedns-health-check"));
+        List<InetSocketAddress> healthTargets = http == null ? List.of() : http.boundAddressesServing("/health");
+        SelfCheckSpec selfCheck = new SelfCheckSpec(healthTargets, registry);
+        if (!selfCheck.equals(healthSelfCheckServes)) {
+            // Kept across reloads that do not move /health, so its series go on counting.
+            if (healthSelfCheck != null) {
+                healthSelfCheck.close();
+                healthSelfCheck = null;
+            }
+            if (registry != null && !healthTargets.isEmpty()) {
+                // CoreDNS's health plugin times a request to its own /health every second.
+                healthSelfCheck = new HealthSelfCheck(healthTargets, new SocketHealthProbe(SocketHealthProbe.TIMEOUT),
+                        System::nanoTime);
+                healthSelfCheck.bindTo(registry);
+                healthSelfCheck.start(Repeater.onNewThread("nodedns-health-check"));
+            }
+            healthSelfCheckServes = selfCheck;
         }
+    }
+
+    /**
+     * What the HTTP server serves where: {@code /metrics}, {@code /health} and {@code /ready}
+     * addresses as configured, and the registry {@code /metrics} reads (a new one after the
+     * {@code prometheus} directives went and came back).
+     */
+    private record HttpSpec(List<InetSocketAddress> metrics, List<InetSocketAddress> health,
+                            List<InetSocketAddress> ready, PrometheusMeterRegistry registry) {
+        static final HttpSpec NONE = new HttpSpec(List.of(), List.of(), List.of(), null);
+
+        boolean isEmpty() {
+            return metrics.isEmpty() && health.isEmpty() && ready.isEmpty();
+        }
+
+        String purpose() {
+            List<String> purposes = new ArrayList<>();
+            if (!metrics.isEmpty()) {
+                purposes.add("metrics");
+            }
+            if (!health.isEmpty()) {
+                purposes.add("health");
+            }
+            if (!ready.isEmpty()) {
+                purposes.add("ready");
+            }
+            return String.join(", ", purposes);
+        }
+    }
+
+    /** Where the health self check sends its requests and which registry holds its series. */
+    private record SelfCheckSpec(List<InetSocketAddress> targets, PrometheusMeterRegistry registry) {}
+
+    /** Starts a server for {@code spec}, or returns null when it serves nothing. */
+    private HttpEndpointServer startHttp(HttpSpec spec) throws IOException {
+        if (spec.isEmpty()) {
+            return null;
+        }
+        HttpEndpointServer.Builder builder = HttpEndpointServer.builder(spec.purpose());
+        spec.metrics().forEach(a -> builder.serve(a, "/metrics", new MetricsEndpoint(spec.registry())));
+        spec.health().forEach(a -> builder.serve(a, "/health", new HealthEndpoint(health)));
+        spec.ready().forEach(a -> builder.serve(a, "/ready", new ReadyEndpoint(health)));
+        return builder.start();
     }
 
     /** Unregisters the series of the configuration serving until now. */
     private void closeConfigurationSeries() {
-        if (healthSelfCheck != null) {
-            healthSelfCheck.close();
-            healthSelfCheck = null;
-        }
         if (coreDnsMetrics != null) {
             coreDnsMetrics.close();
             upstreamMetrics.close();
@@ -399,7 +450,7 @@ public final class Daemon implements AutoCloseable {
             http.close();
             http = null;
         }
-        httpServes = List.of();
+        httpServes = HttpSpec.NONE;
     }
 
     private void startSetupMetrics(InetSocketAddress setupMetricsAddress) {
@@ -419,6 +470,11 @@ public final class Daemon implements AutoCloseable {
 
     /** Closes the HTTP endpoints and the registry (not the setup metrics). */
     private void closeMetrics() {
+        if (healthSelfCheck != null) {
+            healthSelfCheck.close();
+            healthSelfCheck = null;
+        }
+        healthSelfCheckServes = null;
         closeHttp();
         closeConfigurationSeries();
         closeRegistry();
@@ -522,16 +578,21 @@ public final class Daemon implements AutoCloseable {
      * The block's bind addresses on {@code port}: its IPs, then the addresses its {@code bind}
      * interfaces hold now; or the wildcard (all addresses, dual-stack) without {@code bind}.
      *
-     * @throws IOException naming the interface, if a {@code bind} interface does not exist or holds
-     *     no address
+     * @throws IOException naming the Corefile, the block's line and the interface, if a {@code bind}
+     *     interface does not exist or holds no address
      */
-    private static List<InetSocketAddress> listenAddresses(ServerBlock block, int port) throws IOException {
+    private static List<InetSocketAddress> listenAddresses(String source, ServerBlock block, int port)
+            throws IOException {
         if (block.bind().isEmpty() && block.bindInterfaces().isEmpty()) {
             return List.of(new InetSocketAddress(port));
         }
         Set<InetAddress> ips = new LinkedHashSet<>(block.bind());
         for (String name : block.bindInterfaces()) {
-            ips.addAll(interfaceAddresses(name));
+            try {
+                ips.addAll(interfaceAddresses(name));
+            } catch (IOException e) {
+                throw new IOException(source + ":" + block.line() + ": " + e.getMessage(), e);
+            }
         }
         List<InetSocketAddress> out = new ArrayList<>();
         for (InetAddress ip : ips) {
@@ -619,25 +680,32 @@ public final class Daemon implements AutoCloseable {
      * stop taking queries, queries already read are answered (up to {@link #DRAIN}), upstream
      * connections and the HTTP endpoints close. Idempotent.
      */
-    public synchronized void stop() throws InterruptedException {
-        if (stopped) {
-            return;
+    public void stop() throws InterruptedException {
+        Duration lameduck;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            // From here on reconfigure() refuses; the lock is not held while waiting below, so
+            // nothing that needs it (a reload, a scrape of describe()) can stall the stop.
+            stopped = true;
+            loopDetectors.values().forEach(LoopDetector::stop);
+            health.markStopping();
+            lameduck = ProcessSettings.of(current.corefile()).lameduck();
         }
-        stopped = true;
-        loopDetectors.values().forEach(LoopDetector::stop);
-        health.markStopping();
-        Duration lameduck = lameduck();
         if (!lameduck.isZero()) {
             LOG.info("lameduck: answering DNS for " + lameduck.toMillis() + " ms more while /health and /ready "
                     + "report the stop");
             Thread.sleep(lameduck.toMillis());
         }
         server.stop(DRAIN);
-        current.forwarders().values().forEach(Forwarder::close);
-        retiring.forEach(Forwarder::close);
-        closeMetrics();
-        if (setupMetricsServer != null) {
-            setupMetricsServer.close();
+        synchronized (this) {
+            current.forwarders().values().forEach(Forwarder::close);
+            retiring.forEach(Forwarder::close);
+            closeMetrics();
+            if (setupMetricsServer != null) {
+                setupMetricsServer.close();
+            }
         }
     }
 

@@ -133,7 +133,11 @@ public final class Main {
         // CoreDNS reloads on SIGUSR1 too; the check runs on the reload thread, one at a time.
         Signal.handle(new Signal("USR1"), s -> {
             log.info("SIGUSR1: reloading " + config.source());
-            reloadThread.execute(reloader::reloadNow);
+            try {
+                reloadThread.execute(reloader::reloadNow);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                log.info("SIGUSR1 during the stop: not reloading");
+            }
         });
 
         AtomicLong firstSignalNanos = new AtomicLong();

@@ -15,10 +15,10 @@ import java.util.logging.Logger;
  * writes the result to the Corefile served (only when it changed) and returns it. So a reload
  * check sees a change of the template or of the kube-dns ConfigMap.
  *
- * <p>A kube-dns ConfigMap that cannot be read is counted as node-cache counts it
- * ({@code coredns_nodecache_setup_errors_total{errortype="configmap"}}). At start node-cache then
- * runs without it, and so does this; at a reload the error refuses the change, and the running
- * configuration keeps serving.
+ * <p>A kube-dns ConfigMap that cannot be read is logged and counted as node-cache counts it
+ * ({@code coredns_nodecache_setup_errors_total{errortype="configmap"}}), and the last one that could
+ * be read is used instead (none at start), as node-cache's syncDNSConfig keeps its current kube-dns
+ * config: a broken kube-dns ConfigMap neither stops the start nor blocks changes of the template.
  */
 final class NodeCacheConfigText implements ConfigText {
     private static final Logger LOG = Logger.getLogger(NodeCacheConfigText.class.getName());
@@ -27,7 +27,8 @@ final class NodeCacheConfigText implements ConfigText {
     private final Path corefile;
     private final SetupErrors setupErrors;
     private final boolean writeRendered;
-    private boolean readOnce;
+    /** The last kube-dns ConfigMap read without error; empty until one is. */
+    private KubeDnsConfigMap lastGoodKubeDns = KubeDnsConfigMap.EMPTY;
 
     /**
      * @param corefile      where the rendered Corefile is written and served from ({@code -conf},
@@ -52,20 +53,18 @@ final class NodeCacheConfigText implements ConfigText {
         KubeDnsConfigMap kubeDns;
         try {
             kubeDns = KubeDnsConfigMap.read(inputs.kubeDnsConfigDir());
+            lastGoodKubeDns = kubeDns;
         } catch (CorefileException e) {
             setupErrors.count(SetupErrors.Type.CONFIGMAP);
-            if (readOnce) {
-                throw e;
-            }
-            LOG.warning(e.getMessage() + "; starting without the kube-dns ConfigMap, as node-cache does");
-            kubeDns = KubeDnsConfigMap.EMPTY;
+            LOG.warning(e.getMessage() + "; using the last kube-dns ConfigMap that could be read"
+                    + (lastGoodKubeDns == KubeDnsConfigMap.EMPTY ? " (none)" : "") + ", as node-cache does");
+            kubeDns = lastGoodKubeDns;
         }
         String text = NodeCacheCorefile.render(inputs, kubeDns);
         if (writeRendered && NodeCacheCorefile.write(corefile, text)) {
             LOG.info("wrote " + corefile + " from " + inputs.baseCorefile()
                     + (inputs.kubeDnsConfigDir() != null ? " and " + inputs.kubeDnsConfigDir() : ""));
         }
-        readOnce = true;
         return text;
     }
 }

@@ -16,12 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * registered (CoreDNS's ready plugin with no plugin reporting readiness answers 200 too). Unlike
  * CoreDNS's default {@code monitor until-ready}, a condition may become not ready again.
  *
- * <p>Stopping follows CoreDNS's health README: "lameduck will delay shutdown for DURATION.
- * /health will still answer 200 OK. Note: The ready plugin will not answer OK while CoreDNS is in
- * lame duck mode prior to shutdown." So {@link #markStopping()} turns {@code /ready} to 503 and
- * leaves {@code /health} at 200: liveness probes must not restart a process that is draining on
- * purpose, while readiness takes it out of rotation. {@code /health} stops answering when its
- * listener closes at the end of the lameduck.
+ * <p>{@link #markStopping()} turns both {@code /ready} and {@code /health} to 503 for the lameduck
+ * period, while DNS is still answered. CoreDNS 1.5 and later keep {@code /health} at 200 there and
+ * turn only {@code /ready} off; nodedns reports the stop on both (see {@link HealthEndpoint}), a
+ * deliberate difference. Both stop answering when their listener closes after the lameduck.
  */
 public final class HealthState {
     private final Map<String, Boolean> conditions = new ConcurrentHashMap<>();

@@ -76,8 +76,18 @@ public final class DnsServer {
      */
     private volatile Map<InetSocketAddress, BoundListener> bound = Map.of();
 
-    /** One bound listener: its sockets and the processor whose router a reload swaps. */
-    private record BoundListener(InetSocketAddress local, QueryProcessor processor, List<Channel> udp, Channel tcp) {}
+    /**
+     * One bound listener: its sockets, the TCP connections it accepted, and the processor whose
+     * router a reload swaps.
+     */
+    private record BoundListener(InetSocketAddress local, QueryProcessor processor, List<Channel> udp, Channel tcp,
+                                 ChannelGroup connections) {}
+
+    /**
+     * How long TCP connections accepted on an address a reload removed may go on (answering what
+     * they already read, with the old configuration) before they are closed.
+     */
+    static final Duration RETIRED_CONNECTIONS_GRACE = Duration.ofSeconds(5);
 
     public DnsServer(NettyTransport transport, List<Listener> listeners, Limits limits, QueryCounters counters,
                      PendingQueries pending) {
@@ -153,6 +163,10 @@ public final class DnsServer {
             ch.close().awaitUninterruptibly();
             udpChannels.remove(ch);
         }
+        // A client keeping a connection busy would otherwise be served by the removed address's
+        // old configuration for ever, though its forwarders close after the drain.
+        GlobalEventExecutor.INSTANCE.schedule(() -> listener.connections().close(),
+                RETIRED_CONNECTIONS_GRACE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -166,8 +180,9 @@ public final class DnsServer {
             List<Channel> udp = new ArrayList<>();
             InetSocketAddress local = bindUdp(listener.address(), processor, udp);
             try {
-                Channel tcp = bindTcp(local, processor);
-                return new BoundListener(local, processor, List.copyOf(udp), tcp);
+                ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+                Channel tcp = bindTcp(local, processor, connections);
+                return new BoundListener(local, processor, List.copyOf(udp), tcp, connections);
             } catch (IOException e) {
                 for (Channel ch : udp) {
                     ch.close().awaitUninterruptibly();
@@ -238,7 +253,8 @@ public final class DnsServer {
         return local;
     }
 
-    private Channel bindTcp(InetSocketAddress address, QueryProcessor processor) throws IOException {
+    private Channel bindTcp(InetSocketAddress address, QueryProcessor processor, ChannelGroup connections)
+            throws IOException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(transport.group())
                 .channel(transport.serverSocketChannelClass())
@@ -260,6 +276,7 @@ public final class DnsServer {
                         }
                         ch.closeFuture().addListener(f -> openTcpConnections.decrementAndGet());
                         tcpConnections.add(ch);
+                        connections.add(ch);
                         long idle = limits.tcpIdleTimeout().toMillis();
                         // The idle timer sits behind the frame decoder, so only whole queries (and
                         // answers) count as activity: a client trickling bytes is closed on time.

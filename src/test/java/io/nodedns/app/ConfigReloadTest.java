@@ -175,9 +175,17 @@ class ConfigReloadTest {
         FakeUpstream kubeDns = upstream("127.0.0.11");
         start("a.example.:0 {\n  bind 127.0.0.1\n  forward . " + hostPort(kubeDns) + "\n}\n");
         InetSocketAddress first = daemon.listeners().get(0);
+        java.net.Socket oldClient = new java.net.Socket(first.getAddress(), first.getPort());
+        oldClient.setSoTimeout(15_000);
 
         Files.writeString(corefile, "a.example.:0 {\n  bind 127.0.0.2\n  forward . " + hostPort(kubeDns) + "\n}\n");
         assertEquals(ConfigReloader.Result.APPLIED, reloader.checkNow());
+        long removedAt = System.nanoTime();
+        assertEquals(-1, oldClient.getInputStream().read(), "a TCP client of the removed address is closed");
+        long closedAfter = System.nanoTime() - removedAt;
+        assertTrue(closedAfter >= TimeUnit.SECONDS.toNanos(4) && closedAfter < TimeUnit.SECONDS.toNanos(9),
+                "after the 5 s grace, before the 10 s idle timeout would: " + closedAfter / 1_000_000 + " ms");
+        oldClient.close();
 
         InetSocketAddress second = daemon.listeners().get(0);
         assertEquals(1, daemon.listeners().size());

@@ -113,7 +113,7 @@ class DaemonTest {
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind nosuchnic0\n}\n", 53),
                         transport));
-        assertEquals("bind: interface nosuchnic0 does not exist", e.getMessage());
+        assertEquals("test:1: bind: interface nosuchnic0 does not exist", e.getMessage());
     }
 
     @Test

@@ -75,6 +75,40 @@ class HealthAndReadyTest {
     }
 
     @Test
+    void aReloadMovingHealthToATakenPortKeepsTheOldHealthEndpoint() throws Exception {
+        start("  health 127.0.0.1:0\n");
+        InetSocketAddress health = daemon.endpointAddresses("/health").get(0);
+        String to = daemon.corefile().blocks().get(0).forward().orElseThrow().to().get(0).getAddress().getHostAddress()
+                + ":" + daemon.corefile().blocks().get(0).forward().orElseThrow().to().get(0).getPort();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            daemon.reconfigure(io.nodedns.config.CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n"
+                    + "  cache\n  forward . " + to + "\n  health 127.0.0.1:" + taken.getLocalPort() + "\n}\n", 53));
+        }
+        assertTrue(daemon.corefile().blocks().get(0).cache().isPresent(), "DNS took the new configuration");
+        assertAnswer(200, "OK", Scrape.get(daemon.endpointAddresses("/health").get(0), "/health", null));
+        assertEquals(health.getAddress(), daemon.endpointAddresses("/health").get(0).getAddress());
+    }
+
+    @Test
+    void aStopSoonAfterAReloadThatRetiredAForwarderFinishes() throws Exception {
+        start("  health 127.0.0.1:0 {\n    lameduck 6s\n  }\n");
+        String other = DaemonFixture.hostPort(fixture.upstream("127.0.0.12"));
+        daemon.reconfigure(io.nodedns.config.CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n"
+                + "  forward . " + other + "\n  health 127.0.0.1:0 {\n    lameduck 6s\n  }\n}\n", 53));
+        InetSocketAddress dns = daemon.listeners().get(0);
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> daemon.close());
+        // The retired forwarder closes 5 s after the reload, inside the 6 s lameduck; queries on
+        // every event loop must still be answered then, and the stop must finish.
+        Thread.sleep(5500);
+        for (int i = 0; i < 4; i++) {
+            assertEquals(Rcode.NOERROR, DaemonFixture.ask(dns, "q" + i + ".example.", Type.A).getRcode());
+        }
+        stopping.get(20, TimeUnit.SECONDS);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(15), "the stop did not hang");
+    }
+
+    @Test
     void withoutHealthOrReadyNothingIsServed() throws Exception {
         start("");
         assertEquals(java.util.List.of(), daemon.endpointAddresses("/health"));

@@ -112,18 +112,27 @@ class NodeCacheReloadTest {
     }
 
     @Test
-    void aBrokenKubeDnsConfigMapIsCountedAndRefusedWhileTheRunningConfigurationServes() throws Exception {
+    void aBrokenKubeDnsConfigMapIsCountedAndTheLastGoodOneKeepsServingWhileTemplateChangesApply()
+            throws Exception {
         FakeUpstream upstreamServers = upstream("127.0.0.21");
         Files.writeString(kubeDns.resolve("upstreamNameservers"), "[\"" + hostPort(upstreamServers) + "\"]");
         start();
         String before = Files.readString(rendered);
 
         Files.writeString(kubeDns.resolve("stubDomains"), "{\"acme.local\": [\"10.0.0.1\"");
-        assertEquals(ConfigReloader.Result.INVALID, reloader.checkNow());
+        assertEquals(ConfigReloader.Result.UNCHANGED, reloader.checkNow(), "rendered with the last good ConfigMap");
 
         assertEquals(1, setupErrors.errors(SetupErrors.Type.CONFIGMAP));
-        assertEquals(1, daemon.reloads().total(Outcome.INVALID));
+        assertEquals(0, daemon.reloads().total(Outcome.INVALID));
         assertEquals(before, Files.readString(rendered), "the served Corefile was not rewritten");
+        assertEquals("127.0.0.21", ask("www.example.com."));
+
+        // The node-local-dns template still changes while kube-dns's ConfigMap stays broken.
+        Files.writeString(base, Files.readString(base).replace("cache 30\n    bind", "cache 20\n    bind"));
+        assertEquals(ConfigReloader.Result.APPLIED, reloader.checkNow());
+        assertTrue(Files.readString(rendered).contains("forward . " + hostPort(upstreamServers)),
+                "still the last good upstreamNameservers: " + Files.readString(rendered));
+        assertEquals(2, setupErrors.errors(SetupErrors.Type.CONFIGMAP));
         assertEquals("127.0.0.21", ask("www.example.com."));
     }
 
