@@ -9,23 +9,12 @@ import io.nodedns.cache.StalePolicy;
 import io.nodedns.config.CacheSettings;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.ForwardSettings;
+import io.nodedns.config.ProcessSettings;
 import io.nodedns.config.ServerBlock;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.config.ServerKey;
 import io.nodedns.loop.LoopDetector;
-import io.nodedns.metrics.CoreDnsMetrics;
-import io.nodedns.config.ProcessSettings;
-import io.nodedns.metrics.HealthEndpoint;
-import io.nodedns.metrics.HealthSelfCheck;
 import io.nodedns.metrics.HealthState;
-import io.nodedns.metrics.HttpEndpointServer;
-import io.nodedns.metrics.MetricsEndpoint;
-import io.nodedns.metrics.MetricsHttpServer;
-import io.nodedns.metrics.ReadyEndpoint;
-import io.nodedns.metrics.Repeater;
-import io.nodedns.metrics.SocketHealthProbe;
-import io.nodedns.metrics.NodednsMetrics;
+import io.nodedns.metrics.ReloadOutcomes;
 import io.nodedns.metrics.SetupErrors;
 import io.nodedns.server.BlockResolver;
 import io.nodedns.server.DnsServer;
@@ -40,27 +29,25 @@ import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.ForwarderSettings;
 import io.nodedns.upstream.TransportMode;
 import io.nodedns.wire.WireNames;
-import io.nodedns.metrics.ReloadOutcomes;
-import io.nodedns.metrics.UpstreamMetrics;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -83,33 +70,17 @@ public final class Daemon implements AutoCloseable {
     private DnsServer server;
     /** Forwarders of resolvers a reload dropped, closed once their queries are answered. */
     private final Set<Forwarder> retiring = ConcurrentHashMap.newKeySet();
-    private final SetupErrors setupErrors;
     private final ReloadOutcomes reloads = new ReloadOutcomes();
     /** What serves now; replaced whole by {@link #reconfigure}. */
     private Configuration current;
-    private PrometheusMeterRegistry registry;
-    /** Held so what its meters read stays reachable (Micrometer holds it weakly). */
-    private NodednsMetrics nodednsMetrics;
-    /** The series of the current configuration; replaced on reload. */
-    private CoreDnsMetrics coreDnsMetrics;
-    private UpstreamMetrics upstreamMetrics;
-    /** Serves {@code /metrics}, {@code /health} and {@code /ready}; null when none is configured. */
-    private HttpEndpointServer http;
-    /** What {@link #http} was started for. */
-    private HttpSpec httpServes = HttpSpec.NONE;
-    private HealthSelfCheck healthSelfCheck;
-    private SelfCheckSpec healthSelfCheckServes;
-    /** Liveness and readiness, as {@code /health} and {@code /ready} report them. */
-    private final HealthState health = new HealthState();
-    private MetricsHttpServer setupMetricsServer;
+    /** Metrics and the HTTP endpoints, following {@link #current}. */
+    private final Telemetry telemetry;
     private boolean stopped;
-    // ---- loop directive ----
     /** Told CoreDNS's log line when a block's loop probe comes back; the caller makes it fatal. */
     private final Consumer<String> onLoop;
     /** The loop detector in front of each resolver built for a block with {@code loop} and {@code forward}. */
     private final Map<BlockResolver, LoopDetector> loopDetectors = new LinkedHashMap<>();
     private final SecureRandom probeNames = new SecureRandom();
-    // ---- end loop directive ----
 
     /**
      * The runtime objects of one Corefile.
@@ -123,12 +94,6 @@ public final class Daemon implements AutoCloseable {
                                  Map<BlockResolver, Forwarder> forwarders, List<DnsServer.Listener> listeners) {
         List<Forwarder> forwarderList() {
             return new ArrayList<>(forwarders.values());
-        }
-
-        /** The distinct {@code prometheus} addresses, in file order. */
-        List<InetSocketAddress> prometheusAddresses() {
-            return corefile.blocks().stream().flatMap(b -> b.prometheus().stream()).distinct()
-                    .collect(Collectors.toList());
         }
     }
 
@@ -150,9 +115,9 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(NettyTransport transport, SetupErrors setupErrors, Consumer<String> onLoop) {
         this.transport = transport;
-        this.setupErrors = setupErrors;
+        this.telemetry = new Telemetry(counters, reloads, setupErrors);
         this.onLoop = onLoop;
-        health.notReady(LISTENERS_READY);
+        telemetry.health().notReady(LISTENERS_READY);
     }
 
     /**
@@ -160,31 +125,15 @@ public final class Daemon implements AutoCloseable {
      * built so far is closed and the exception names the cause.
      */
     public static Daemon start(Corefile corefile, NettyTransport transport) throws IOException {
-        return start(corefile, transport, null);
+        return start(corefile, transport, null, new SetupErrors(), LOG::severe);
     }
 
     /**
      * {@link #start(Corefile, NettyTransport)}, also serving node-cache's
      * {@code coredns_nodecache_setup_errors_total} on {@code setupMetricsAddress}
-     * ({@code -metrics-listen-address}) unless it is null.
-     */
-    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress)
-            throws IOException {
-        return start(corefile, transport, setupMetricsAddress, new SetupErrors());
-    }
-
-    /**
-     * {@link #start(Corefile, NettyTransport, InetSocketAddress)} counting node setup errors in
-     * {@code setupErrors}, which may already hold some (a kube-dns ConfigMap read before the start).
-     */
-    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
-                               SetupErrors setupErrors) throws IOException {
-        return start(corefile, transport, setupMetricsAddress, setupErrors, LOG::severe);
-    }
-
-    /**
-     * {@link #start(Corefile, NettyTransport, InetSocketAddress, SetupErrors)}, telling
-     * {@code onLoop} CoreDNS's {@code Loop (A -> B) detected ...} line when a block with
+     * ({@code -metrics-listen-address}) unless it is null, counting node setup errors in
+     * {@code setupErrors} (which may already hold some: a kube-dns ConfigMap read before the start),
+     * and telling {@code onLoop} CoreDNS's {@code Loop (A -> B) detected ...} line when a block with
      * {@code loop} finds a forwarding loop (at start, or for a block a reload adds). It is called at
      * most once per block, on an event loop: it must not block, nor stop the daemon there. CoreDNS
      * exits (log.Fatalf), so the caller should stop the daemon and exit 1.
@@ -197,15 +146,12 @@ public final class Daemon implements AutoCloseable {
                 daemon.counters, daemon.pending);
         try {
             daemon.server.start();
-            daemon.health.ready(LISTENERS_READY);
-            daemon.startSetupMetrics(setupMetricsAddress);
-            daemon.applyMetrics();
+            daemon.telemetry.health().ready(LISTENERS_READY);
+            daemon.telemetry.startSetupMetrics(setupMetricsAddress);
+            daemon.telemetry.apply(corefile, daemon.server, daemon.current.forwarderList());
             daemon.syncLoopDetectors();
         } catch (IOException | RuntimeException e) {
-            daemon.closeMetrics();
-            if (daemon.setupMetricsServer != null) {
-                daemon.setupMetricsServer.close();
-            }
+            daemon.telemetry.close();
             try {
                 daemon.server.stop(Duration.ZERO);
             } catch (InterruptedException ie) {
@@ -310,7 +256,7 @@ public final class Daemon implements AutoCloseable {
             }, DRAIN.toMillis(), TimeUnit.MILLISECONDS);
         }
         try {
-            applyMetrics();
+            telemetry.apply(next, server, replacement.forwarderList());
         } catch (IOException e) {
             // DNS already serves the new configuration; losing /metrics is not worth undoing that.
             LOG.warning(e.getMessage() + "; metrics are not served");
@@ -329,166 +275,6 @@ public final class Daemon implements AutoCloseable {
     /** The configuration serving now. */
     public synchronized Corefile corefile() {
         return current.corefile();
-    }
-
-    /**
-     * Makes the metrics and the HTTP endpoints match the current configuration. The registry
-     * exists while some block has {@code prometheus} (without one nothing is registered and request
-     * durations are not measured, as in CoreDNS); the per-configuration series are registered
-     * anew, reading counters that kept blocks carry over. {@code /metrics}, {@code /health} and
-     * {@code /ready} share one HTTP server, restarted only when what it serves where changes.
-     */
-    private void applyMetrics() throws IOException {
-        closeConfigurationSeries();
-        List<InetSocketAddress> metricsAt = current.prometheusAddresses();
-        ProcessSettings process = ProcessSettings.of(current.corefile());
-        if (metricsAt.isEmpty()) {
-            closeRegistry();
-        } else {
-            if (registry == null) {
-                registry = NodednsMetrics.newRegistry();
-                nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server);
-                reloads.bindTo(registry);
-            }
-            // Listeners are bound by now: their ports are in the labels.
-            coreDnsMetrics = new CoreDnsMetrics(registry, server, current.forwarderList(), System::nanoTime);
-            upstreamMetrics = new UpstreamMetrics(registry, current.forwarderList());
-        }
-        HttpSpec wanted = new HttpSpec(metricsAt, process.healthAddresses(), process.readyAddresses(), registry);
-        if (!wanted.equals(httpServes)) {
-            HttpSpec before = httpServes;
-            closeHttp();
-            try {
-                http = startHttp(wanted);
-                httpServes = wanted;
-            } catch (IOException e) {
-                if (before.isEmpty()) {
-                    throw e; // at start: the caller fails the start; at a reload: nothing to go back to
-                }
-                // DNS already serves the new configuration. Go back to the endpoints that worked
-                // (their ports were just released), so /health does not vanish and fail liveness.
-                LOG.warning(e.getMessage() + "; keeping the HTTP endpoints at their previous addresses");
-                http = startHttp(new HttpSpec(registry == null ? List.of() : before.metrics(), before.health(),
-                        before.ready(), registry));
-                httpServes = before;
-            }
-        }
-        List<InetSocketAddress> healthTargets = http == null ? List.of() : http.boundAddressesServing("/health");
-        SelfCheckSpec selfCheck = new SelfCheckSpec(healthTargets, registry);
-        if (!selfCheck.equals(healthSelfCheckServes)) {
-            // Kept across reloads that do not move /health, so its series go on counting.
-            if (healthSelfCheck != null) {
-                healthSelfCheck.close();
-                healthSelfCheck = null;
-            }
-            if (registry != null && !healthTargets.isEmpty()) {
-                // CoreDNS's health plugin times a request to its own /health every second.
-                healthSelfCheck = new HealthSelfCheck(healthTargets, new SocketHealthProbe(SocketHealthProbe.TIMEOUT),
-                        System::nanoTime);
-                healthSelfCheck.bindTo(registry);
-                healthSelfCheck.start(Repeater.onNewThread("nodedns-health-check"));
-            }
-            healthSelfCheckServes = selfCheck;
-        }
-    }
-
-    /**
-     * What the HTTP server serves where: {@code /metrics}, {@code /health} and {@code /ready}
-     * addresses as configured, and the registry {@code /metrics} reads (a new one after the
-     * {@code prometheus} directives went and came back).
-     */
-    private record HttpSpec(List<InetSocketAddress> metrics, List<InetSocketAddress> health,
-                            List<InetSocketAddress> ready, PrometheusMeterRegistry registry) {
-        static final HttpSpec NONE = new HttpSpec(List.of(), List.of(), List.of(), null);
-
-        boolean isEmpty() {
-            return metrics.isEmpty() && health.isEmpty() && ready.isEmpty();
-        }
-
-        String purpose() {
-            List<String> purposes = new ArrayList<>();
-            if (!metrics.isEmpty()) {
-                purposes.add("metrics");
-            }
-            if (!health.isEmpty()) {
-                purposes.add("health");
-            }
-            if (!ready.isEmpty()) {
-                purposes.add("ready");
-            }
-            return String.join(", ", purposes);
-        }
-    }
-
-    /** Where the health self check sends its requests and which registry holds its series. */
-    private record SelfCheckSpec(List<InetSocketAddress> targets, PrometheusMeterRegistry registry) {}
-
-    /** Starts a server for {@code spec}, or returns null when it serves nothing. */
-    private HttpEndpointServer startHttp(HttpSpec spec) throws IOException {
-        if (spec.isEmpty()) {
-            return null;
-        }
-        HttpEndpointServer.Builder builder = HttpEndpointServer.builder(spec.purpose());
-        spec.metrics().forEach(a -> builder.serve(a, "/metrics", new MetricsEndpoint(spec.registry())));
-        spec.health().forEach(a -> builder.serve(a, "/health", new HealthEndpoint(health)));
-        spec.ready().forEach(a -> builder.serve(a, "/ready", new ReadyEndpoint(health)));
-        return builder.start();
-    }
-
-    /** Unregisters the series of the configuration serving until now. */
-    private void closeConfigurationSeries() {
-        if (coreDnsMetrics != null) {
-            coreDnsMetrics.close();
-            upstreamMetrics.close();
-            coreDnsMetrics = null;
-            upstreamMetrics = null;
-        }
-    }
-
-    private void closeHttp() {
-        if (http != null) {
-            http.close();
-            http = null;
-        }
-        httpServes = HttpSpec.NONE;
-    }
-
-    private void startSetupMetrics(InetSocketAddress setupMetricsAddress) {
-        if (setupMetricsAddress == null) {
-            return;
-        }
-        PrometheusMeterRegistry setupRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        setupErrors.bindTo(setupRegistry);
-        try {
-            setupMetricsServer = MetricsHttpServer.start(setupRegistry, List.of(setupMetricsAddress));
-        } catch (IOException e) {
-            // node-cache logs this and keeps serving DNS: the setup metric is not worth an outage.
-            LOG.warning(e.getMessage() + "; coredns_nodecache_setup_errors_total is not served");
-            setupRegistry.close();
-        }
-    }
-
-    /** Closes the HTTP endpoints and the registry (not the setup metrics). */
-    private void closeMetrics() {
-        if (healthSelfCheck != null) {
-            healthSelfCheck.close();
-            healthSelfCheck = null;
-        }
-        healthSelfCheckServes = null;
-        closeHttp();
-        closeConfigurationSeries();
-        closeRegistry();
-    }
-
-    private void closeRegistry() {
-        if (nodednsMetrics != null) {
-            nodednsMetrics.close();
-            nodednsMetrics = null;
-        }
-        if (registry != null) {
-            registry.close();
-            registry = null;
-        }
     }
 
     /**
@@ -636,17 +422,12 @@ public final class Daemon implements AutoCloseable {
 
     /** Where {@code path} ({@code /metrics}, {@code /health}, {@code /ready}) is served now, ports resolved. */
     public synchronized List<InetSocketAddress> endpointAddresses(String path) {
-        return http == null ? List.of() : http.boundAddressesServing(path);
+        return telemetry.addresses(path);
     }
 
     /** Where {@code coredns_nodecache_setup_errors_total} is served, or empty. */
-    public List<InetSocketAddress> setupMetricsAddresses() {
-        return setupMetricsServer == null ? List.of() : setupMetricsServer.boundAddresses();
-    }
-
-    /** node-cache's setup error counts, for whatever performs node setup. */
-    public SetupErrors setupErrors() {
-        return setupErrors;
+    public synchronized List<InetSocketAddress> setupMetricsAddresses() {
+        return telemetry.setupMetricsAddresses();
     }
 
     /** A one-line summary of listeners and upstreams, for the start log line. */
@@ -671,7 +452,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Liveness and readiness as {@code /health} and {@code /ready} report them. */
     public HealthState health() {
-        return health;
+        return telemetry.health();
     }
 
     /**
@@ -690,7 +471,7 @@ public final class Daemon implements AutoCloseable {
             // nothing that needs it (a reload, a scrape of describe()) can stall the stop.
             stopped = true;
             loopDetectors.values().forEach(LoopDetector::stop);
-            health.markStopping();
+            telemetry.health().markStopping();
             lameduck = ProcessSettings.of(current.corefile()).lameduck();
         }
         if (!lameduck.isZero()) {
@@ -702,10 +483,7 @@ public final class Daemon implements AutoCloseable {
         synchronized (this) {
             current.forwarders().values().forEach(Forwarder::close);
             retiring.forEach(Forwarder::close);
-            closeMetrics();
-            if (setupMetricsServer != null) {
-                setupMetricsServer.close();
-            }
+            telemetry.close();
         }
     }
 

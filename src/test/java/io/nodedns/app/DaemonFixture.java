@@ -55,7 +55,7 @@ final class DaemonFixture implements AutoCloseable {
     }
 
     Daemon start(Corefile corefile, SetupErrors setupErrors) throws Exception {
-        Daemon daemon = Daemon.start(corefile, transport(), null, setupErrors);
+        Daemon daemon = Daemon.start(corefile, transport(), null, setupErrors, message -> { });
         daemons.add(daemon);
         return daemon;
     }

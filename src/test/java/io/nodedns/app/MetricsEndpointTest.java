@@ -226,14 +226,15 @@ class MetricsEndpointTest {
     @Test
     void servesNodeCacheSetupErrorsAtZeroOnTheMetricsListenAddress() throws Exception {
         transport = NettyTransport.create(1, true);
+        io.nodedns.metrics.SetupErrors setupErrors = new io.nodedns.metrics.SetupErrors();
         daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n}\n", 53), transport,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), setupErrors, message -> { });
         assertEquals(List.of(), daemon.metricsAddresses(), "no prometheus directive, no /metrics");
         Scrape s = Scrape.of(daemon.setupMetricsAddresses().get(0));
         for (String type : List.of("iptables", "iptables_lock", "interface_add", "interface_check", "configmap")) {
             assertEquals(0, s.value("coredns_nodecache_setup_errors_total", "errortype", type), type);
         }
-        daemon.setupErrors().count(io.nodedns.metrics.SetupErrors.Type.CONFIGMAP);
+        setupErrors.count(io.nodedns.metrics.SetupErrors.Type.CONFIGMAP);
         assertEquals(1, Scrape.of(daemon.setupMetricsAddresses().get(0))
                 .value("coredns_nodecache_setup_errors_total", "errortype", "configmap"));
     }
