@@ -3,8 +3,6 @@ package io.nodedns.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nodedns.config.CorefileParser;
-import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,19 +31,16 @@ import org.xbill.DNS.Type;
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DaemonTest {
-    private final List<FakeUpstream> upstreams = new ArrayList<>();
-    private NettyTransport transport;
+    private final DaemonFixture fixture = new DaemonFixture(2);
     private Daemon daemon;
     private InetSocketAddress dns;
 
     private FakeUpstream upstream(String answer) throws Exception {
-        FakeUpstream u = FakeUpstream.start(answer);
-        upstreams.add(u);
-        return u;
+        return fixture.upstream(answer);
     }
 
     private static String hostPort(FakeUpstream u) {
-        return u.address().getAddress().getHostAddress() + ":" + u.address().getPort();
+        return DaemonFixture.hostPort(u);
     }
 
     /** Starts a daemon serving {@code example.} on 127.0.0.1, an ephemeral port, with the given forward. */
@@ -54,23 +49,13 @@ class DaemonTest {
     }
 
     private void startWith(String cache, String forward) throws Exception {
-        String corefile = "example.:0 {\n  bind 127.0.0.1\n  " + cache + "\n  " + forward + "\n}\n";
-        transport = NettyTransport.create(2, true);
-        daemon = Daemon.start(CorefileParser.parse("test", corefile, 53), transport);
+        daemon = fixture.start("example.:0 {\n  bind 127.0.0.1\n  " + cache + "\n  " + forward + "\n}\n");
         dns = daemon.listeners().get(0);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.stop();
-        }
-        if (transport != null) {
-            transport.close();
-        }
-        for (FakeUpstream u : upstreams) {
-            u.close();
-        }
+        fixture.close();
     }
 
     private SimpleResolver resolver(boolean tcp) {
@@ -95,9 +80,7 @@ class DaemonTest {
     @Test
     void bindByInterfaceNameListensOnEveryAddressOfTheInterface() throws Exception {
         FakeUpstream kubeDns = upstream("127.0.0.11");
-        transport = NettyTransport.create(1, true);
-        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind lo\n  forward . "
-                + hostPort(kubeDns) + "\n}\n", 53), transport);
+        daemon = fixture.start("example.:0 {\n  bind lo\n  forward . " + hostPort(kubeDns) + "\n}\n");
 
         List<String> bound = daemon.listeners().stream().map(a -> a.getAddress().getHostAddress()).toList();
         List<String> expected = Daemon.interfaceAddresses("lo").stream().map(InetAddress::getHostAddress).toList();
@@ -109,10 +92,8 @@ class DaemonTest {
 
     @Test
     void bindToAMissingInterfaceFailsTheStartNamingIt() throws Exception {
-        transport = NettyTransport.create(1, true);
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind nosuchnic0\n}\n", 53),
-                        transport));
+                () -> fixture.start("example.:0 {\n  bind nosuchnic0\n}\n"));
         assertEquals("test:1: bind: interface nosuchnic0 does not exist", e.getMessage());
     }
 

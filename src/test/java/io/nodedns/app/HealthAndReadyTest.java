@@ -20,6 +20,8 @@ import org.xbill.DNS.Type;
 class HealthAndReadyTest {
     private final DaemonFixture fixture = new DaemonFixture(1);
     private Daemon daemon;
+    /** The forward target of the daemon {@link #start} starts. */
+    private String to;
 
     @AfterEach
     void stop() throws Exception {
@@ -27,7 +29,7 @@ class HealthAndReadyTest {
     }
 
     private void start(String extra) throws Exception {
-        String to = DaemonFixture.hostPort(fixture.upstream("127.0.0.11"));
+        to = DaemonFixture.hostPort(fixture.upstream("127.0.0.11"));
         daemon = fixture.start("example.:0 {\n  bind 127.0.0.1\n  forward . " + to + "\n" + extra + "}\n");
     }
 
@@ -78,8 +80,6 @@ class HealthAndReadyTest {
     void aReloadMovingHealthToATakenPortKeepsTheOldHealthEndpoint() throws Exception {
         start("  health 127.0.0.1:0\n");
         InetSocketAddress health = daemon.endpointAddresses("/health").get(0);
-        String to = daemon.corefile().blocks().get(0).forward().orElseThrow().to().get(0).getAddress().getHostAddress()
-                + ":" + daemon.corefile().blocks().get(0).forward().orElseThrow().to().get(0).getPort();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             daemon.reconfigure(io.nodedns.config.CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n"
                     + "  cache\n  forward . " + to + "\n  health 127.0.0.1:" + taken.getLocalPort() + "\n}\n", 53));

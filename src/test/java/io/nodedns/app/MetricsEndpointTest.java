@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nodedns.config.CorefileParser;
 import io.nodedns.metrics.Scrape;
-import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,20 +32,17 @@ import org.xbill.DNS.Type;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MetricsEndpointTest {
+    private final DaemonFixture fixture = new DaemonFixture(2);
     private FakeUpstream upstream;
-    private NettyTransport transport;
     private Daemon daemon;
     private InetSocketAddress dns;
     private InetSocketAddress metrics;
     private String server;
 
     private void start(String extra) throws Exception {
-        upstream = FakeUpstream.start("127.0.0.11");
-        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
-        String corefile = "example.:0 {\n  bind 127.0.0.1\n  cache\n  forward . " + to + " { force_tcp }\n"
-                + "  prometheus 127.0.0.1:0\n" + extra + "}\n";
-        transport = NettyTransport.create(2, true);
-        daemon = Daemon.start(CorefileParser.parse("test", corefile, 53), transport);
+        upstream = fixture.upstream("127.0.0.11");
+        daemon = fixture.start("example.:0 {\n  bind 127.0.0.1\n  cache\n  forward . " + DaemonFixture.hostPort(upstream)
+                + " { force_tcp }\n  prometheus 127.0.0.1:0\n" + extra + "}\n");
         dns = daemon.listeners().get(0);
         metrics = daemon.metricsAddresses().get(0);
         server = "dns://127.0.0.1:" + dns.getPort();
@@ -55,14 +51,9 @@ class MetricsEndpointTest {
     @AfterEach
     void stop() throws Exception {
         if (daemon != null) {
-            daemon.stop();
+            daemon.stop(); // a daemon a test started without the fixture
         }
-        if (transport != null) {
-            transport.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        fixture.close();
     }
 
     private Message ask(String name, int type, boolean tcp) throws Exception {
@@ -134,7 +125,7 @@ class MetricsEndpointTest {
         assertEquals(1, s.value("coredns_cache_entries", with(cache, "type", "success")));
         assertEquals(0, s.value("coredns_cache_evictions_total", with(cache, "type", "success")));
 
-        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
+        String to = DaemonFixture.hostPort(upstream);
         assertEquals(0, s.value("coredns_proxy_healthcheck_failures_total", "proxy_name", "forward", "to", to));
         assertEquals(0, s.value("coredns_forward_max_concurrent_rejects_total"));
         assertEquals(3, s.value("coredns_proxy_request_duration_seconds_count",
@@ -225,10 +216,10 @@ class MetricsEndpointTest {
 
     @Test
     void servesNodeCacheSetupErrorsAtZeroOnTheMetricsListenAddress() throws Exception {
-        transport = NettyTransport.create(1, true);
         io.nodedns.metrics.SetupErrors setupErrors = new io.nodedns.metrics.SetupErrors();
-        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n}\n", 53), transport,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), setupErrors, message -> { });
+        daemon = Daemon.start(CorefileParser.parse("test", "example.:0 {\n  bind 127.0.0.1\n}\n", 53),
+                fixture.transport(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), setupErrors,
+                message -> { });
         assertEquals(List.of(), daemon.metricsAddresses(), "no prometheus directive, no /metrics");
         Scrape s = Scrape.of(daemon.setupMetricsAddresses().get(0));
         for (String type : List.of("iptables", "iptables_lock", "interface_add", "interface_check", "configmap")) {
@@ -245,18 +236,16 @@ class MetricsEndpointTest {
         try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             dnsPort = probe.getLocalPort();
         }
-        transport = NettyTransport.create(1, true);
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String corefile = "example.:" + dnsPort + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:"
                     + taken.getLocalPort() + "\n}\n";
             java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                    () -> Daemon.start(CorefileParser.parse("test", corefile, 53), transport));
+                    () -> fixture.start(corefile));
             assertTrue(e.getMessage().contains("cannot serve metrics on")
                     && e.getMessage().contains(":" + taken.getLocalPort()), e.getMessage());
         }
         // The DNS port bound before the failure was released: the same Corefile port binds again.
-        daemon = Daemon.start(CorefileParser.parse("test", "example.:" + dnsPort
-                + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:0\n}\n", 53), transport);
+        daemon = fixture.start("example.:" + dnsPort + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:0\n}\n");
         assertEquals(dnsPort, daemon.listeners().get(0).getPort());
         assertEquals(200, Scrape.get(daemon.metricsAddresses().get(0), "/metrics", null).statusCode());
     }
@@ -266,7 +255,7 @@ class MetricsEndpointTest {
         start("");
         assertEquals(Rcode.NOERROR, ask("a.example.", Type.A, false).getRcode());
         assertEquals(Rcode.NOERROR, ask("a.example.", Type.A, false).getRcode());
-        String to = upstream.address().getAddress().getHostAddress() + ":" + upstream.address().getPort();
+        String to = DaemonFixture.hostPort(upstream);
         String example = "example.:0 {\n  bind 127.0.0.1\n  cache\n  forward . " + to + " { force_tcp }\n"
                 + "  prometheus 127.0.0.1:0\n}\n";
 
