@@ -3,14 +3,15 @@ package io.nodedns.app;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.CorefileException;
 import io.nodedns.config.CorefileParser;
-import io.nodedns.transport.NettyTransport;
 import io.nodedns.metrics.SetupErrors;
+import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -113,32 +114,13 @@ public final class Main {
             return 1;
         }
         log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
-        if (cmd.pidfile() != null) {
-            try {
-                Files.writeString(cmd.pidfile(), ProcessHandle.current().pid() + "\n");
-            } catch (IOException e) {
-                // CoreDNS exits here; DNS already serves, and a missing pidfile is not worth an outage.
-                log.warning("cannot write -pidfile " + cmd.pidfile() + ": " + e.getMessage());
-            }
-        }
-
+        writePidfile(cmd.pidfile(), log);
         ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nodedns-reload");
             t.setDaemon(true);
             return t;
         });
-        ConfigReloader reloader = new ConfigReloader(config, defaultPort, daemon, text, reloadThread,
-                bound -> ThreadLocalRandom.current().nextLong(-bound, bound + 1));
-        reloader.start();
-        // CoreDNS reloads on SIGUSR1 too; the check runs on the reload thread, one at a time.
-        Signal.handle(new Signal("USR1"), s -> {
-            log.info("SIGUSR1: reloading " + config.source());
-            try {
-                reloadThread.execute(reloader::reloadNow);
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                log.info("SIGUSR1 during the stop: not reloading");
-            }
-        });
+        ConfigReloader reloader = startReloads(config, defaultPort, daemon, text, reloadThread, log);
 
         AtomicLong firstSignalNanos = new AtomicLong();
         AtomicBoolean drained = new AtomicBoolean();
@@ -169,16 +151,53 @@ public final class Main {
             Thread.currentThread().interrupt();
         } finally {
             transport.close();
-            if (cmd.pidfile() != null) {
-                try {
-                    Files.deleteIfExists(cmd.pidfile());
-                } catch (IOException e) {
-                    log.warning("cannot remove -pidfile " + cmd.pidfile() + ": " + e.getMessage());
-                }
-            }
+            removePidfile(cmd.pidfile(), log);
         }
         log.info("stopped");
         return loopDetected.get() ? 1 : 0;
+    }
+
+    /**
+     * Reloads on change every {@code reload} interval, and at once on SIGUSR1 as CoreDNS does; checks
+     * run on {@code reloadThread}, one at a time.
+     */
+    private static ConfigReloader startReloads(ConfigText config, int defaultPort, Daemon daemon, String text,
+                                               ScheduledExecutorService reloadThread, Logger log) {
+        ConfigReloader reloader = new ConfigReloader(config, defaultPort, daemon, text, reloadThread,
+                bound -> ThreadLocalRandom.current().nextLong(-bound, bound + 1));
+        reloader.start();
+        Signal.handle(new Signal("USR1"), s -> {
+            log.info("SIGUSR1: reloading " + config.source());
+            try {
+                reloadThread.execute(reloader::reloadNow);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                log.info("SIGUSR1 during the stop: not reloading");
+            }
+        });
+        return reloader;
+    }
+
+    /** {@code -pidfile}: written once serving. CoreDNS exits when it cannot; DNS already serves here. */
+    private static void writePidfile(Path pidfile, Logger log) {
+        if (pidfile == null) {
+            return;
+        }
+        try {
+            Files.writeString(pidfile, ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            log.warning("cannot write -pidfile " + pidfile + ": " + e.getMessage());
+        }
+    }
+
+    private static void removePidfile(Path pidfile, Logger log) {
+        if (pidfile == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(pidfile);
+        } catch (IOException e) {
+            log.warning("cannot remove -pidfile " + pidfile + ": " + e.getMessage());
+        }
     }
 
     /**
