@@ -704,21 +704,18 @@ wait_log() { # wait_log FILE FIXED-STRING SECONDS : the line appears before the 
   return 1
 }
 
-expect_reload_refused() { # expect_reload_refused LOG WHERE WHAT: a "reload:" line naming WHERE and WHAT, once
-  local lines
-  lines=$(grep -F "reload: " "$1" | grep -F -- "$2" | grep -F -- "$3" | grep -F "the previous configuration keeps serving")
-  [ "$(grep -c . <<<"$lines")" = 1 ] && return 0
-  echo "expected one log line with 'reload: ', '$2', '$3' and 'the previous configuration keeps serving'; got:"
-  [ -n "$lines" ] && echo "$lines"; echo "log tail:"; tail -n 15 "$1"; return 1
+expect_log_line_once() { # expect_log_line_once LOG PHRASE...: exactly one line holds every PHRASE
+  local log=$1 lines; shift
+  lines=$(cat "$log"); local p
+  for p in "$@"; do lines=$(grep -F -- "$p" <<<"$lines"); done
+  [ -n "$lines" ] && [ "$(grep -c . <<<"$lines")" = 1 ] && return 0
+  printf "expected one log line with:"; printf " '%s'" "$@"; echo "; got:"
+  [ -n "$lines" ] && echo "$lines"; echo "log tail:"; tail -n 15 "$log"; return 1
 }
-
-expect_configmap_kept() { # expect_configmap_kept LOG WHERE WHAT: one warning naming WHERE and WHAT, last good kept
-  local lines
-  lines=$(grep -F -- "$2" "$1" | grep -F -- "$3" | grep -F "using the last kube-dns ConfigMap that could be read")
-  [ "$(grep -c . <<<"$lines")" = 1 ] && return 0
-  echo "expected one log line with '$2', '$3' and 'using the last kube-dns ConfigMap that could be read'; got:"
-  [ -n "$lines" ] && echo "$lines"; echo "log tail:"; tail -n 15 "$1"; return 1
-}
+# a refused reload: one line naming WHERE and WHAT
+expect_reload_refused() { expect_log_line_once "$1" "reload: " "$2" "$3" "the previous configuration keeps serving"; }
+# a broken kube-dns ConfigMap: one warning naming WHERE and WHAT, the last good one kept
+expect_configmap_kept() { expect_log_line_once "$1" "$2" "$3" "using the last kube-dns ConfigMap that could be read"; }
 
 expect_stub_answer() { # expect_stub_answer NAME: the stub.test server's one address, via the node
   expect_equal "$1 A via $NC_LOCAL" "$(ask dig udp "$NC_LOCAL" 53 "$1" A +short)" "$NC_STUB_ANSWER"
