@@ -209,10 +209,6 @@ abstract class UpstreamChannel {
         }
     }
 
-    final boolean isClosed() {
-        return state == State.CLOSED;
-    }
-
     /**
      * Closes the socket and fails every attempt in flight with {@code kind}. The pool forgets
      * this channel first, so a listener that retries at once gets another channel. Idempotent.
