@@ -199,8 +199,8 @@ class ForwarderFailoverTest {
 
     @Test
     void backsOffReconnectingAfterAFailedConnect() throws Exception {
-        PoolTuning slowReconnect = new PoolTuning(2, 32, 1024, 10_000, Duration.ofSeconds(60),
-                Duration.ofSeconds(20), Duration.ofSeconds(20), 4, 256);
+        PoolTuning slowReconnect = PoolTuning.DEFAULTS.withReconnectBackoff(Duration.ofSeconds(20),
+                Duration.ofSeconds(20));
         ForwarderSettings settings = ForwarderSettings.defaults("dead.", List.of(unusedPort()))
                 .withTransport(TransportMode.FORCE_TCP)
                 .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2));

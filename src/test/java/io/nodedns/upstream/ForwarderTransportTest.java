@@ -109,8 +109,7 @@ class ForwarderTransportTest {
 
     @Test
     void replacesUdpSocketsAfterTheirQueryLimit() throws Exception {
-        PoolTuning tuning = new PoolTuning(2, 32, 1024, 10_000, Duration.ofSeconds(60), Duration.ofMillis(50),
-                Duration.ofSeconds(2), 1, 3);
+        PoolTuning tuning = PoolTuning.DEFAULTS.withUdpSockets(1, 3);
         try (Forwarder forwarder = new Forwarder(settings(TransportMode.PREFER_UDP, upstream), transport,
                 System::nanoTime, tuning)) {
             for (int i = 0; i < 12; i++) {
