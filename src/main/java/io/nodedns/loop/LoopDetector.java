@@ -24,8 +24,6 @@ import java.util.stream.Collectors;
  */
 public final class LoopDetector {
     private static final Logger LOG = Logger.getLogger(LoopDetector.class.getName());
-    /** Two labels of up to 19 digits (a 63-bit number), each with its length byte. */
-    private static final int PROBE_LABELS_LENGTH = 2 * (1 + 19);
 
     private final LoopProbe probe;
     private final LoopGuard guard;
@@ -77,7 +75,8 @@ public final class LoopDetector {
     static Optional<String> probeZone(List<String> keyZones, String forwardFrom) {
         for (String zone : keyZones) {
             String candidate = isInZone(zone, forwardFrom) ? zone : isInZone(forwardFrom, zone) ? forwardFrom : null;
-            if (candidate != null && WireNames.toWire(candidate).length + PROBE_LABELS_LENGTH <= DnsWire.MAX_NAME_LENGTH) {
+            if (candidate != null
+                    && WireNames.toWire(candidate).length + LoopProbe.MAX_LABELS_LENGTH <= DnsWire.MAX_NAME_LENGTH) {
                 return Optional.of(candidate);
             }
         }

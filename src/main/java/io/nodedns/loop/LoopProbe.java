@@ -26,6 +26,8 @@ import java.util.random.RandomGenerator;
 final class LoopProbe {
     /** RFC 1035 §3.2.2. */
     static final int TYPE_HINFO = 13;
+    /** The most the two random labels add to the zone's wire length: 19 digits and a length byte each. */
+    static final int MAX_LABELS_LENGTH = 2 * (1 + 19);
 
     private final String zone;
     private final String nameText;
@@ -38,8 +40,8 @@ final class LoopProbe {
     private volatile boolean armed;
 
     /**
-     * @param zone       the zone probed, lower-case with a trailing dot; short enough that two
-     *                   19-digit labels fit before it ({@link LoopDetector#probeZone})
+     * @param zone       the zone probed, lower-case with a trailing dot; short enough that
+     *                   {@link #MAX_LABELS_LENGTH} more bytes fit ({@link LoopDetector#probeZone})
      * @param sentTo     where probes go (the forward's upstreams), the "A" of "Loop (A -&gt; B)"
      * @param cameBackTo the server block the probe would come back to, the "B"
      * @param onLoop     told the log line once, on the thread that saw the probe come back

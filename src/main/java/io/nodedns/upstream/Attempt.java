@@ -49,10 +49,6 @@ final class Attempt {
         return upstreamId;
     }
 
-    boolean finished() {
-        return finished;
-    }
-
     /** Delivers a matched response; takes ownership of it (released if already finished). */
     void succeed(ByteBuf response) {
         if (finish()) {

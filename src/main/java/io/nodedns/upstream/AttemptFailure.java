@@ -8,8 +8,9 @@ enum AttemptFailure {
     CONNECT(true),
     /**
      * The connection closed (by the upstream, or after a write error) with the query in flight.
-     * Retried once on another connection to the same upstream before it counts (CoreDNS retries
-     * a cached connection the upstream closed, too).
+     * Retried on another connection to the same upstream, up to twice (both of a loop's TCP
+     * connections may have died together), before it counts (CoreDNS retries a cached connection
+     * the upstream closed, too).
      */
     CLOSED(true),
     /** Our own doing: the forwarder is closing, or every local channel is at its in-flight cap. */

@@ -11,7 +11,8 @@ import io.nodedns.wire.DnsWire;
  * method here takes or releases a reference.
  */
 final class DnsMessages {
-    static final int HEADER_LENGTH = DnsWire.HEADER_LENGTH;
+    /** RFC 1035 §4.2.2: the TCP length prefix is 16 bits, so no DNS message is longer. */
+    static final int MAX_MESSAGE_LENGTH = 0xFFFF;
 
     private DnsMessages() {
     }
@@ -25,14 +26,14 @@ final class DnsMessages {
      */
     static int questionLength(ByteBuf query, int start) {
         int end = start + query.readableBytes();
-        if (query.readableBytes() < HEADER_LENGTH + 5) {
+        if (query.readableBytes() < DnsWire.HEADER_LENGTH + 5) {
             throw new IllegalArgumentException("query too short: " + query.readableBytes() + " bytes");
         }
         int qdcount = query.getUnsignedShort(start + DnsWire.OFFSET_QDCOUNT);
         if (qdcount != 1) {
             throw new IllegalArgumentException("query must have exactly one question, QDCOUNT=" + qdcount);
         }
-        int offset = start + HEADER_LENGTH;
+        int offset = start + DnsWire.HEADER_LENGTH;
         while (true) {
             if (offset >= end) {
                 throw new IllegalArgumentException("question name runs past the end of the query");
@@ -48,8 +49,8 @@ final class DnsMessages {
             }
             offset += 1 + labelLength;
         }
-        int length = offset + 4 - start - HEADER_LENGTH;
-        if (start + HEADER_LENGTH + length > end) {
+        int length = offset + 4 - start - DnsWire.HEADER_LENGTH;
+        if (start + DnsWire.HEADER_LENGTH + length > end) {
             throw new IllegalArgumentException("question type/class runs past the end of the query");
         }
         return length;
@@ -61,7 +62,7 @@ final class DnsMessages {
 
     /** The header RCODE (low 4 bits of byte 3; RFC 1035 §4.1.1), without any EDNS extension. */
     static int rcode(ByteBuf response) {
-        return response.getUnsignedByte(3) & 0x0F;
+        return DnsWire.rcode(DnsWire.flags(response, 0));
     }
 
     /** TC=1 (RFC 1035 §4.1.1): the UDP answer did not fit; RFC 7766 §5 says retry over TCP. */
@@ -83,18 +84,18 @@ final class DnsMessages {
      * accepted on its ID alone.
      */
     static boolean answers(ByteBuf response, ByteBuf query, int questionLength) {
-        if (response.readableBytes() < HEADER_LENGTH || (DnsWire.flags(response, 0) & DnsWire.FLAG_QR) == 0) {
+        if (response.readableBytes() < DnsWire.HEADER_LENGTH || (DnsWire.flags(response, 0) & DnsWire.FLAG_QR) == 0) {
             return false;
         }
         int qdcount = DnsWire.count(response, 0, DnsWire.OFFSET_QDCOUNT);
         if (qdcount == 0) {
-            return DnsWire.rcode(DnsWire.flags(response, 0)) != DnsWire.RCODE_NOERROR;
+            return rcode(response) != DnsWire.RCODE_NOERROR;
         }
-        if (qdcount != 1 || response.readableBytes() < HEADER_LENGTH + questionLength) {
+        if (qdcount != 1 || response.readableBytes() < DnsWire.HEADER_LENGTH + questionLength) {
             return false;
         }
-        int nameEnd = HEADER_LENGTH + questionLength - 4;
-        for (int i = HEADER_LENGTH; i < nameEnd; i++) {
+        int nameEnd = DnsWire.HEADER_LENGTH + questionLength - 4;
+        for (int i = DnsWire.HEADER_LENGTH; i < nameEnd; i++) {
             if (DnsWire.toLowerAscii(response.getByte(i)) != DnsWire.toLowerAscii(query.getByte(i))) {
                 return false;
             }
@@ -107,7 +108,7 @@ final class DnsMessages {
      * is how a server without EDNS answers a query that has one.
      */
     static boolean rejectsEdns(ByteBuf response) {
-        int rcode = DnsWire.rcode(DnsWire.flags(response, 0));
+        int rcode = rcode(response);
         return (rcode == DnsWire.RCODE_FORMERR || rcode == DnsWire.RCODE_NOTIMP)
                 && DnsWire.count(response, 0, DnsWire.OFFSET_ARCOUNT) == 0;
     }
@@ -121,7 +122,7 @@ final class DnsMessages {
      * The caller owns the result.
      */
     static ByteBuf withoutAdditional(ByteBuf query, int questionLength) {
-        int length = HEADER_LENGTH + questionLength;
+        int length = DnsWire.HEADER_LENGTH + questionLength;
         ByteBuf plain = query.alloc().buffer(length);
         plain.writeBytes(query, 0, length);
         plain.setShort(DnsWire.OFFSET_ARCOUNT, 0);
@@ -134,7 +135,7 @@ final class DnsMessages {
      * assigns its own. The caller owns the returned buffer.
      */
     static ByteBuf healthProbe(ByteBufAllocator alloc) {
-        ByteBuf probe = alloc.buffer(HEADER_LENGTH + 5);
+        ByteBuf probe = alloc.buffer(DnsWire.HEADER_LENGTH + 5);
         probe.writeShort(0); // ID
         probe.writeShort(DnsWire.FLAG_RD); // QUERY, RD=1
         probe.writeShort(1); // QDCOUNT

@@ -31,8 +31,6 @@ import java.util.function.LongSupplier;
 public final class Forwarder implements AutoCloseable {
     /** How long {@link #close()} waits for the event loops to close the pools. */
     private static final long CLOSE_WAIT_MILLIS = 2_000;
-    /** RFC 1035 §4.2.2: the TCP length prefix is 16 bits, so no DNS message is longer. */
-    private static final int MAX_MESSAGE_BYTES = 0xFFFF;
 
     private final ForwarderSettings settings;
     private final LongSupplier nanoClock;
@@ -96,8 +94,9 @@ public final class Forwarder implements AutoCloseable {
         }
         int questionLength;
         try {
-            if (query.readableBytes() > MAX_MESSAGE_BYTES) {
-                throw new IllegalArgumentException("query of " + query.readableBytes() + " bytes exceeds 65535");
+            if (query.readableBytes() > DnsMessages.MAX_MESSAGE_LENGTH) {
+                throw new IllegalArgumentException("query of " + query.readableBytes() + " bytes exceeds "
+                        + DnsMessages.MAX_MESSAGE_LENGTH);
             }
             questionLength = DnsMessages.questionLength(query, query.readerIndex());
         } catch (IllegalArgumentException malformed) {

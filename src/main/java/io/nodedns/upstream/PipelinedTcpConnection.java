@@ -17,9 +17,6 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
  * come back in any order (RFC 7766 §7) and are matched by ID and question.
  */
 final class PipelinedTcpConnection extends UpstreamChannel {
-    /** Largest DNS message over TCP: the length prefix is 16 bits. */
-    private static final int MAX_MESSAGE = 0xFFFF;
-
     PipelinedTcpConnection(UpstreamChannelPool pool) {
         super(pool);
     }
@@ -65,7 +62,7 @@ final class PipelinedTcpConnection extends UpstreamChannel {
      */
     private static final class ResponseFrameDecoder extends LengthFieldBasedFrameDecoder {
         ResponseFrameDecoder() {
-            super(MAX_MESSAGE + 2, 0, 2, 0, 2);
+            super(DnsMessages.MAX_MESSAGE_LENGTH + 2, 0, 2, 0, 2);
         }
 
         @Override

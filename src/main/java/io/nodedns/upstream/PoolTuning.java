@@ -52,4 +52,15 @@ record PoolTuning(
                 queriesPerConnection, age, reconnectBackoffMin, reconnectBackoffMax, udpSocketsPerLoop,
                 maxQueriesPerUdpSocket);
     }
+
+    PoolTuning withReconnectBackoff(Duration min, Duration max) {
+        return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
+                maxQueriesPerConnection, maxConnectionAge, min, max, udpSocketsPerLoop, maxQueriesPerUdpSocket);
+    }
+
+    PoolTuning withUdpSockets(int perLoop, long maxQueriesPerSocket) {
+        return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
+                maxQueriesPerConnection, maxConnectionAge, reconnectBackoffMin, reconnectBackoffMax, perLoop,
+                maxQueriesPerSocket);
+    }
 }

@@ -9,8 +9,8 @@ import io.netty.channel.EventLoop;
  * which attempts that find no connection fail at once instead of hammering a dead upstream.
  */
 final class TcpConnectionPool extends UpstreamChannelPool {
-    private boolean inBackoff;
     private long backoffUntilNanos;
+    /** The current backoff; 0 while the last connect succeeded (or none failed yet). */
     private long backoffNanos;
     private String lastConnectError = "";
 
@@ -28,13 +28,11 @@ final class TcpConnectionPool extends UpstreamChannelPool {
         }
         boolean wantAnother = best == null || best.load() >= tuning().openAnotherConnectionAt();
         if (wantAnother && active.size() < tuning().tcpConnectionsPerLoop()) {
-            if (inBackoff && nowNanos - backoffUntilNanos < 0) {
-                if (best == null) {
-                    attempt.fail(AttemptFailure.CONNECT, "not reconnecting yet after: " + lastConnectError);
-                    return null;
-                }
-            } else {
+            if (backoffNanos == 0 || nowNanos - backoffUntilNanos >= 0) {
                 best = openChannel();
+            } else if (best == null) {
+                attempt.fail(AttemptFailure.CONNECT, "not reconnecting yet after: " + lastConnectError);
+                return null;
             }
         }
         if (best == null) {
@@ -55,13 +53,11 @@ final class TcpConnectionPool extends UpstreamChannelPool {
         long max = tuning().reconnectBackoffMax().toNanos();
         backoffNanos = backoffNanos == 0 ? min : Math.min(max, backoffNanos * 2);
         backoffUntilNanos = nanoTime() + backoffNanos;
-        inBackoff = true;
         lastConnectError = UpstreamChannel.describe(cause);
     }
 
     @Override
     void onConnected() {
-        inBackoff = false;
         backoffNanos = 0;
     }
 

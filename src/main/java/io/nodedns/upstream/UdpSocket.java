@@ -75,7 +75,7 @@ final class UdpSocket extends UpstreamChannel {
             ByteBuf message = ctx.alloc().buffer(length, length);
             message.writeBytes(content, content.readerIndex(), length);
             ((io.netty.util.ReferenceCounted) msg).release();
-            if (length >= RECEIVE_BUFFER_BYTES && length > DnsMessages.HEADER_LENGTH) {
+            if (length >= RECEIVE_BUFFER_BYTES) {
                 DnsMessages.markTruncated(message);
             }
             onMessage(message);

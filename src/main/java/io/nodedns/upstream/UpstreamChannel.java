@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.collection.IntObjectHashMap;
+import io.nodedns.wire.DnsWire;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -135,7 +136,7 @@ abstract class UpstreamChannel {
      */
     final void onMessage(ByteBuf message) {
         Attempt attempt = null;
-        if (state != State.CLOSED && message.readableBytes() >= DnsMessages.HEADER_LENGTH) {
+        if (state != State.CLOSED && message.readableBytes() >= DnsWire.HEADER_LENGTH) {
             attempt = inFlight.get(DnsMessages.id(message));
         }
         if (attempt == null || !DnsMessages.answers(message, attempt.query, attempt.questionLength)) {
@@ -207,10 +208,6 @@ abstract class UpstreamChannel {
         if (inFlight.isEmpty()) {
             close(AttemptFailure.LOCAL, "rotated");
         }
-    }
-
-    final boolean isClosed() {
-        return state == State.CLOSED;
     }
 
     /**

@@ -102,10 +102,6 @@ abstract class UpstreamChannelPool {
         }
     }
 
-    final int openChannels() {
-        return active.size() + draining.size();
-    }
-
     final EventLoop loop() {
         return loop;
     }

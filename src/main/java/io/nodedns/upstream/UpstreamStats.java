@@ -11,6 +11,15 @@ import java.util.function.BooleanSupplier;
  * Values are monotonic except {@link #inFlight()} and {@link #connectionsOpen()}.
  */
 public final class UpstreamStats {
+    /**
+     * CoreDNS's plugin.TimeBuckets (as {@code io.nodedns.server.ZoneMetrics}): upper bounds 0.25 ms
+     * doubling to 8.192 s, then +Inf.
+     */
+    public static final int DURATION_BUCKETS = 16;
+    private static final long FIRST_BOUND_NANOS = 250_000;
+    /** The header RCODE of an upstream response: 4 bits (RFC 1035 §4.1.1). */
+    public static final int RCODES = 16;
+
     private final InetSocketAddress address;
     private final BooleanSupplier down;
 
@@ -23,18 +32,10 @@ public final class UpstreamStats {
     final LongAdder healthCheckFailures = new LongAdder();
     final LongAdder truncatedRetries = new LongAdder();
 
-    /**
-     * CoreDNS's plugin.TimeBuckets (as {@code io.nodedns.server.ZoneMetrics}): upper bounds 0.25 ms
-     * doubling to 8.192 s, then +Inf.
-     */
-    public static final int DURATION_BUCKETS = 16;
-    private static final long FIRST_BOUND_NANOS = 250_000;
-    /** The header RCODE of an upstream response: 4 bits (RFC 1035 §4.1.1). */
-    public static final int RCODES = 16;
-    /** Attempt durations by header RCODE, then bucket (not cumulative); sums in nanoseconds by RCODE. */
     /** Queries that found a pooled connection (hits) or opened one (misses), [0] UDP, [1] TCP. */
     private final LongAdder[] connectionReuses = adders(2);
     private final LongAdder[] connectionOpensForQuery = adders(2);
+    /** Attempt durations by header RCODE, then bucket (not cumulative); sums in nanoseconds by RCODE. */
     private final LongAdder[] durationCounts = adders(RCODES * (DURATION_BUCKETS + 1));
     private final LongAdder[] durationSumNanos = adders(RCODES);
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -21,6 +22,13 @@ import org.xbill.DNS.Type;
 
 /** {@link LoopDetector}: which zone a block probes, and the pieces wired together. */
 class LoopDetectorTest {
+    /** The detectors' scheduler; closed after each test, whatever it left pending. */
+    private final EmbeddedChannel channel = new EmbeddedChannel();
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
 
     @Test
     void probeZoneIsTheFirstKeyTheForwardCoversOrTheForwardedZoneInsideIt() {
@@ -43,13 +51,12 @@ class LoopDetectorTest {
     void aBlockWhoseForwardTakesNoneOfItsZonesIsNotProbed() throws Exception {
         ServerBlock block = block("a.example:53 {\n  loop\n  forward b.example 127.0.0.1:5301\n}\n");
         assertEquals(Optional.empty(), LoopDetector.forBlock(block, new RecordingUpstream(),
-                new EmbeddedChannel().eventLoop(), () -> 1L, m -> { }));
+                channel.eventLoop(), () -> 1L, m -> { }));
     }
 
     @Test
     void theGuardCatchesTheProbeThatTheProberSent() throws Exception {
         ServerBlock block = block("cluster.local:53 {\n  loop\n  forward . 127.0.0.1:5301 [::1]:5302\n}\n");
-        EmbeddedChannel channel = new EmbeddedChannel();
         RecordingUpstream forwarder = new RecordingUpstream();
         List<String> reported = new ArrayList<>();
         LoopDetector detector = LoopDetector.forBlock(block, forwarder, channel.eventLoop(), () -> 6L, reported::add)
@@ -71,7 +78,6 @@ class LoopDetectorTest {
         assertEquals(1, forwarder.count(), "the looped copy was not forwarded");
         detector.stop();
         channel.runPendingTasks();
-        channel.finishAndReleaseAll();
     }
 
     private static ServerBlock block(String corefile) throws Exception {

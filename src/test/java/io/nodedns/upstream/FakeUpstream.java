@@ -117,12 +117,12 @@ public final class FakeUpstream implements AutoCloseable {
         truncateUdp = value;
     }
 
-    /** Sends each answer first under a wrong ID, then under the right one. */
     /** Answers queries that carry an OPT record with FORMERR and no OPT, as a server without EDNS does. */
     public void rejectEdns(boolean value) {
         rejectEdns = value;
     }
 
+    /** Sends each answer first under a wrong ID, then under the right one. */
     public void wrongIdFirst(boolean value) {
         wrongIdFirst = value;
     }

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,18 +159,25 @@ class ForwarderFailoverTest {
 
     @Test
     void sendsNothingWhenCancelledBeforeItStarted() throws Exception {
-        try (FakeUpstream upstream = FakeUpstream.start("192.0.2.1")) {
-            try (Forwarder forwarder = new Forwarder(settings(TransportMode.FORCE_TCP, upstream), transport,
-                    System::nanoTime)) {
-                for (int i = 0; i < 20; i++) {
-                    CompletableFuture<ByteBuf> future = forward(forwarder, "c" + i + ".example.", i, false);
-                    if (!future.cancel(false)) {
-                        // Lost the race: the answer was already there, so it is ours to release.
-                        future.thenAccept(ByteBuf::release);
-                    }
+        // One event loop, held busy until every forward is cancelled: none can start before.
+        try (FakeUpstream upstream = FakeUpstream.start("192.0.2.1");
+             NettyTransport single = NettyTransport.create(1, true);
+             Forwarder forwarder = new Forwarder(settings(TransportMode.FORCE_TCP, upstream), single,
+                     System::nanoTime)) {
+            CountDownLatch cancelled = new CountDownLatch(1);
+            single.group().execute(() -> {
+                try {
+                    cancelled.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                UpstreamTesting.waitUntil("all are counted out", () -> forwarder.stats().inFlight() == 0);
+            });
+            for (int i = 0; i < 20; i++) {
+                assertTrue(forward(forwarder, "c" + i + ".example.", i, false).cancel(false));
             }
+            cancelled.countDown();
+            UpstreamTesting.waitUntil("all are counted out", () -> forwarder.stats().inFlight() == 0);
+            assertEquals(0, upstream.queries());
         }
     }
 
@@ -191,8 +199,8 @@ class ForwarderFailoverTest {
 
     @Test
     void backsOffReconnectingAfterAFailedConnect() throws Exception {
-        PoolTuning slowReconnect = new PoolTuning(2, 32, 1024, 10_000, Duration.ofSeconds(60),
-                Duration.ofSeconds(20), Duration.ofSeconds(20), 4, 256);
+        PoolTuning slowReconnect = PoolTuning.DEFAULTS.withReconnectBackoff(Duration.ofSeconds(20),
+                Duration.ofSeconds(20));
         ForwarderSettings settings = ForwarderSettings.defaults("dead.", List.of(unusedPort()))
                 .withTransport(TransportMode.FORCE_TCP)
                 .withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2));

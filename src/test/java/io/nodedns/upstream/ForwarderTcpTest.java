@@ -3,20 +3,17 @@ package io.nodedns.upstream;
 import static io.nodedns.upstream.UpstreamTesting.answer;
 import static io.nodedns.upstream.UpstreamTesting.firstAddress;
 import static io.nodedns.upstream.UpstreamTesting.forward;
+import static io.nodedns.upstream.UpstreamTesting.forwardAllAtOnce;
 import static io.nodedns.upstream.UpstreamTesting.settings;
 import static io.nodedns.upstream.UpstreamTesting.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.nodedns.transport.NettyTransport;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -58,14 +55,7 @@ class ForwarderTcpTest {
     void pipelinesManyConcurrentQueriesOverAFewConnections() throws Exception {
         upstream.delay(Duration.ofMillis(50));
         try (Forwarder forwarder = new Forwarder(settings(TransportMode.FORCE_TCP, upstream), transport, System::nanoTime)) {
-            List<CompletableFuture<ByteBuf>> futures = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                futures.add(forward(forwarder, "q" + i + ".example.", i, false));
-            }
-            for (int i = 0; i < 200; i++) {
-                Message response = answer(futures.get(i));
-                assertEquals(i, response.getHeader().getID());
-                assertEquals("q" + i + ".example.", response.getQuestion().getName().toString());
+            for (Message response : forwardAllAtOnce(forwarder, "q", 200, 0)) {
                 assertEquals("192.0.2.1", firstAddress(response));
             }
             int poolCap = LOOPS * PoolTuning.DEFAULTS.tcpConnectionsPerLoop();
@@ -85,15 +75,7 @@ class ForwarderTcpTest {
     void matchesAnswersArrivingInReverseOrder() throws Exception {
         upstream.answerInReverseBatches(10);
         try (Forwarder forwarder = new Forwarder(settings(TransportMode.FORCE_TCP, upstream), transport, System::nanoTime)) {
-            List<CompletableFuture<ByteBuf>> futures = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                futures.add(forward(forwarder, "order" + i + ".example.", 1000 + i, false));
-            }
-            for (int i = 0; i < 20; i++) {
-                Message response = answer(futures.get(i));
-                assertEquals(1000 + i, response.getHeader().getID());
-                assertEquals("order" + i + ".example.", response.getQuestion().getName().toString());
-            }
+            forwardAllAtOnce(forwarder, "order", 20, 1000);
         }
     }
 

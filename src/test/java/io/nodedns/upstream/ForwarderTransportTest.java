@@ -3,16 +3,13 @@ package io.nodedns.upstream;
 import static io.nodedns.upstream.UpstreamTesting.answer;
 import static io.nodedns.upstream.UpstreamTesting.firstAddress;
 import static io.nodedns.upstream.UpstreamTesting.forward;
+import static io.nodedns.upstream.UpstreamTesting.forwardAllAtOnce;
 import static io.nodedns.upstream.UpstreamTesting.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
 import io.nodedns.transport.NettyTransport;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,15 +101,7 @@ class ForwarderTransportTest {
         upstream.delay(Duration.ofMillis(30));
         upstream.wrongIdFirst(true);
         try (Forwarder forwarder = new Forwarder(settings(TransportMode.PREFER_UDP, upstream), transport, System::nanoTime)) {
-            List<CompletableFuture<ByteBuf>> futures = new ArrayList<>();
-            for (int i = 0; i < 50; i++) {
-                futures.add(forward(forwarder, "u" + i + ".example.", 4000 + i, false));
-            }
-            for (int i = 0; i < 50; i++) {
-                Message response = answer(futures.get(i));
-                assertEquals(4000 + i, response.getHeader().getID());
-                assertEquals("u" + i + ".example.", response.getQuestion().getName().toString());
-            }
+            forwardAllAtOnce(forwarder, "u", 50, 4000);
             assertEquals(50, upstream.udpQueries());
             assertEquals(0, forwarder.stats().upstreams().get(0).timeouts());
         }
@@ -120,8 +109,7 @@ class ForwarderTransportTest {
 
     @Test
     void replacesUdpSocketsAfterTheirQueryLimit() throws Exception {
-        PoolTuning tuning = new PoolTuning(2, 32, 1024, 10_000, Duration.ofSeconds(60), Duration.ofMillis(50),
-                Duration.ofSeconds(2), 1, 3);
+        PoolTuning tuning = PoolTuning.DEFAULTS.withUdpSockets(1, 3);
         try (Forwarder forwarder = new Forwarder(settings(TransportMode.PREFER_UDP, upstream), transport,
                 System::nanoTime, tuning)) {
             for (int i = 0; i < 12; i++) {

@@ -1,5 +1,6 @@
 package io.nodedns.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +57,27 @@ final class UpstreamTesting {
         } finally {
             query.release();
         }
+    }
+
+    /**
+     * Forwards A queries for {@code PREFIX0.example.} to {@code PREFIX<count-1>.example.}, with IDs
+     * from {@code firstId} up, all before waiting for any; then waits for each response and
+     * checks that it carries its own query's ID and name. The responses, in query order.
+     */
+    static List<Message> forwardAllAtOnce(Forwarder forwarder, String prefix, int count, int firstId)
+            throws Exception {
+        List<CompletableFuture<ByteBuf>> futures = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            futures.add(forward(forwarder, prefix + i + ".example.", firstId + i, false));
+        }
+        List<Message> responses = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Message response = answer(futures.get(i));
+            assertEquals(firstId + i, response.getHeader().getID());
+            assertEquals(prefix + i + ".example.", response.getQuestion().getName().toString());
+            responses.add(response);
+        }
+        return responses;
     }
 
     /** Waits for the response, parses it with dnsjava and releases it. */
