@@ -41,17 +41,7 @@ final class CacheDirective {
                         "TTL: must be whole seconds, not a duration: " + args.get(0).quotedText());
             }
         }
-        List<String> zones = new ArrayList<>();
-        for (Token zone : args.subList(zonesFrom, args.size())) {
-            try {
-                String normalized = Zones.normalize(zone.text());
-                if (!zones.contains(normalized)) {
-                    zones.add(normalized);
-                }
-            } catch (IllegalArgumentException badZone) {
-                throw context.error(zone.line(), directive.nameText(), badZone.getMessage());
-            }
-        }
+        List<String> zones = zones(args.subList(zonesFrom, args.size()), "", directive, context);
         if (zones.isEmpty()) {
             zones = block.zones();
         }
@@ -211,15 +201,21 @@ final class CacheDirective {
         if (args.size() == 1) {
             return cacheZones;
         }
+        return zones(args.subList(1, args.size()), "disable: ", directive, context);
+    }
+
+    /** Zone words normalized, without repeats; a bad one is refused with {@code prefix} before the problem. */
+    private static List<String> zones(List<Token> words, String prefix, Directive directive, ParseContext context)
+            throws CorefileException {
         List<String> zones = new ArrayList<>();
-        for (Token zone : args.subList(1, args.size())) {
+        for (Token zone : words) {
             try {
                 String normalized = Zones.normalize(zone.text());
                 if (!zones.contains(normalized)) {
                     zones.add(normalized);
                 }
             } catch (IllegalArgumentException badZone) {
-                throw context.error(zone.line(), directive.nameText(), "disable: " + badZone.getMessage());
+                throw context.error(zone.line(), directive.nameText(), prefix + badZone.getMessage());
             }
         }
         return zones;
