@@ -82,7 +82,7 @@ final class CacheDirective {
                     serveStale = serveStale(directive, sub, context);
                     break;
                 case "disable": {
-                    requireAtLeastOne(directive, sub, context);
+                    Arguments.requireCount(directive, sub, 1, Integer.MAX_VALUE, context);
                     Token kind = sub.args().get(0);
                     // CoreDNS's words are case-sensitive here ("success", "denial"), unlike REFRESH_MODE.
                     boolean disableSuccess = kind.text().equals("success");
@@ -177,17 +177,6 @@ final class CacheDirective {
             }
         }
         return new CacheSettings.ServeStale(duration, mode);
-    }
-
-    /** {@code disable} needs its kind; zones may follow. */
-    private static void requireAtLeastOne(Directive directive, Directive sub, ParseContext context)
-            throws CorefileException {
-        if (sub.args().isEmpty()) {
-            throw context.error(directive, sub, "wrong argument count: want 1 or more, got 0");
-        }
-        if (sub.hasBlock()) {
-            throw context.error(directive, sub, "does not take a '{' block");
-        }
     }
 
     /**
