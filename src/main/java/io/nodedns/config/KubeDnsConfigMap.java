@@ -227,9 +227,7 @@ public record KubeDnsConfigMap(Map<String, List<String>> stubDomains, List<Strin
 
     /** An error at the line where {@code value} first appears quoted in {@code text}, if it does. */
     private static CorefileException invalid(Path file, String text, String value, String problem) {
-        int at = text.indexOf('"' + value + '"');
-        int line = at < 0 ? 0 : (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
-        return new CorefileException(file.toString(), line, null, problem);
+        return CorefileException.atFirst(file.toString(), text, '"' + value + '"', problem);
     }
 
     private static String jsonType(Object value) {

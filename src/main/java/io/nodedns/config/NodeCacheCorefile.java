@@ -103,7 +103,7 @@ public final class NodeCacheCorefile {
         Matcher leftover = ANY_PILLAR.matcher(text);
         if (leftover.find()) {
             String marker = leftover.group();
-            throw new CorefileException(in.baseCorefile().toString(), lineOf(base, marker), null,
+            throw CorefileException.atFirst(in.baseCorefile().toString(), base, marker,
                     marker + " is not replaced by node-cache: substitute it before deploying, as the "
                             + "nodelocaldns instructions do with sed");
         }
@@ -189,8 +189,7 @@ public final class NodeCacheCorefile {
             }
             problem = "environment variable " + variable + " is \"" + value + "\", not an IP address";
         }
-        throw new CorefileException(in.baseCorefile().toString(), lineOf(base, CLUSTER_DNS), null,
-                CLUSTER_DNS + ": " + problem);
+        throw CorefileException.atFirst(in.baseCorefile().toString(), base, CLUSTER_DNS, CLUSTER_DNS + ": " + problem);
     }
 
     /** configmap.go's stubDomainBlock with node-cache's values filled in. */
@@ -259,20 +258,5 @@ public final class NodeCacheCorefile {
                 || c == '"' || c == '#' || c == '{' || c == '}');
         // Inside quotes the lexer drops a backslash only before a quote; other characters stay as they are.
         return plain ? text : '"' + text.replace("\"", "\\\"") + '"';
-    }
-
-    /** The 1-based line of the first occurrence of {@code needle} in {@code text}, or 0. */
-    private static int lineOf(String text, String needle) {
-        int at = text.indexOf(needle);
-        if (at < 0) {
-            return 0;
-        }
-        int line = 1;
-        for (int i = 0; i < at; i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return line;
     }
 }
