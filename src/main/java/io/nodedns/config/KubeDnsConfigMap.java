@@ -92,11 +92,6 @@ public record KubeDnsConfigMap(Map<String, List<String>> stubDomains, List<Strin
         return new KubeDnsConfigMap(stubDomains, upstreams);
     }
 
-    /** The files whose content {@link #read} depends on, present or not. */
-    public static List<Path> files(Path dir) {
-        return dir == null ? List.of() : List.of(dir.resolve(STUB_DOMAINS), dir.resolve(UPSTREAM_NAMESERVERS));
-    }
-
     private static String readIfPresent(Path file) throws CorefileException {
         try {
             // kube-dns's directory sync refuses non-UTF-8 data ("non-utf8 data in FILE").

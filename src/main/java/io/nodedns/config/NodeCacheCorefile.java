@@ -144,17 +144,6 @@ public final class NodeCacheCorefile {
         return true;
     }
 
-    /**
-     * The files whose change means the Corefile must be rendered again: the template and the two
-     * kube-dns ConfigMap files (present or not: a ConfigMap key may appear later).
-     */
-    public static List<Path> watchedFiles(NodeCacheInputs in) {
-        List<Path> files = new ArrayList<>();
-        files.add(in.baseCorefile());
-        files.addAll(KubeDnsConfigMap.files(in.kubeDnsConfigDir()));
-        return List.copyOf(files);
-    }
-
     private static String readTemplate(Path file) throws CorefileException {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
