@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,8 +45,6 @@ import java.util.regex.Pattern;
  * {@link #write} only touches the file when something really changed.
  */
 public final class NodeCacheCorefile {
-    private static final Logger LOG = Logger.getLogger(NodeCacheCorefile.class.getName());
-
     static final String UPSTREAM_SERVERS = "__PILLAR__UPSTREAM__SERVERS__";
     static final String CLUSTER_DNS = "__PILLAR__CLUSTER__DNS__";
     static final String LOCAL_DNS = "__PILLAR__LOCAL__DNS__";
@@ -119,7 +116,8 @@ public final class NodeCacheCorefile {
      * in the same directory, then renamed over {@code dest}, so that a reader (the reload watcher,
      * CoreDNS's reload) never sees half a Corefile.
      *
-     * @return true if the file was written, false if it already held {@code text}
+     * @return true if the file was written, false if it already held {@code text}; the caller logs
+     *         the write, naming what it was rendered from
      */
     public static boolean write(Path dest, String text) throws IOException {
         Optional<String> current = readIfPresent(dest);
@@ -140,7 +138,6 @@ public final class NodeCacheCorefile {
         } finally {
             Files.deleteIfExists(temp);
         }
-        LOG.info("wrote " + dest);
         return true;
     }
 
