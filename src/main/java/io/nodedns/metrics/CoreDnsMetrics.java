@@ -221,7 +221,7 @@ public final class CoreDnsMetrics implements AutoCloseable {
         return byTo;
     }
 
-    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label. */
+    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label, and an address in this package's URLs. */
     static String hostPort(InetSocketAddress a) {
         String host = a.getAddress().getHostAddress();
         return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
