@@ -66,12 +66,16 @@ final class Arguments {
         return duration;
     }
 
-    /** Fails unless {@code sub} has between {@code min} and {@code max} arguments. */
+    /**
+     * Fails unless {@code sub} has between {@code min} and {@code max} arguments ({@link Integer#MAX_VALUE}:
+     * no upper bound), or if it has a block.
+     */
     static void requireCount(Directive parent, Directive sub, int min, int max, ParseContext context)
             throws CorefileException {
         int count = sub.args().size();
         if (count < min || count > max) {
-            String wanted = min == max ? Integer.toString(min) : min + " to " + max;
+            String wanted = min == max ? Integer.toString(min)
+                    : max == Integer.MAX_VALUE ? min + " or more" : min + " to " + max;
             throw context.error(parent, sub, "wrong argument count: want " + wanted + ", got " + count);
         }
         if (sub.hasBlock()) {

@@ -41,17 +41,7 @@ final class CacheDirective {
                         "TTL: must be whole seconds, not a duration: " + args.get(0).quotedText());
             }
         }
-        List<String> zones = new ArrayList<>();
-        for (Token zone : args.subList(zonesFrom, args.size())) {
-            try {
-                String normalized = Zones.normalize(zone.text());
-                if (!zones.contains(normalized)) {
-                    zones.add(normalized);
-                }
-            } catch (IllegalArgumentException badZone) {
-                throw context.error(zone.line(), directive.nameText(), badZone.getMessage());
-            }
-        }
+        List<String> zones = zones(args.subList(zonesFrom, args.size()), "", directive, context);
         if (zones.isEmpty()) {
             zones = block.zones();
         }
@@ -92,7 +82,7 @@ final class CacheDirective {
                     serveStale = serveStale(directive, sub, context);
                     break;
                 case "disable": {
-                    requireAtLeastOne(directive, sub, context);
+                    Arguments.requireCount(directive, sub, 1, Integer.MAX_VALUE, context);
                     Token kind = sub.args().get(0);
                     // CoreDNS's words are case-sensitive here ("success", "denial"), unlike REFRESH_MODE.
                     boolean disableSuccess = kind.text().equals("success");
@@ -189,17 +179,6 @@ final class CacheDirective {
         return new CacheSettings.ServeStale(duration, mode);
     }
 
-    /** {@code disable} needs its kind; zones may follow. */
-    private static void requireAtLeastOne(Directive directive, Directive sub, ParseContext context)
-            throws CorefileException {
-        if (sub.args().isEmpty()) {
-            throw context.error(directive, sub, "wrong argument count: want 1 or more, got 0");
-        }
-        if (sub.hasBlock()) {
-            throw context.error(directive, sub, "does not take a '{' block");
-        }
-    }
-
     /**
      * The zones after {@code disable success|denial}, normalized; without any, the cache's own
      * zones. (CoreDNS defaults to the root zone, which disables the same answers: the cache only
@@ -211,15 +190,21 @@ final class CacheDirective {
         if (args.size() == 1) {
             return cacheZones;
         }
+        return zones(args.subList(1, args.size()), "disable: ", directive, context);
+    }
+
+    /** Zone words normalized, without repeats; a bad one is refused with {@code prefix} before the problem. */
+    private static List<String> zones(List<Token> words, String prefix, Directive directive, ParseContext context)
+            throws CorefileException {
         List<String> zones = new ArrayList<>();
-        for (Token zone : args.subList(1, args.size())) {
+        for (Token zone : words) {
             try {
                 String normalized = Zones.normalize(zone.text());
                 if (!zones.contains(normalized)) {
                     zones.add(normalized);
                 }
             } catch (IllegalArgumentException badZone) {
-                throw context.error(zone.line(), directive.nameText(), "disable: " + badZone.getMessage());
+                throw context.error(zone.line(), directive.nameText(), prefix + badZone.getMessage());
             }
         }
         return zones;

@@ -33,6 +33,17 @@ public final class CorefileException extends Exception {
         this.directive = directive;
     }
 
+    /**
+     * An error in {@code text} read from {@code source}, at the 1-based line where {@code needle}
+     * first appears, or at no line if it does not; for text that is not a Corefile (a template, a
+     * JSON file), whose problems are found by value rather than by token.
+     */
+    static CorefileException atFirst(String source, String text, String needle, String problem) {
+        int at = text.indexOf(needle);
+        int line = at < 0 ? 0 : 1 + (int) text.substring(0, at).chars().filter(c -> c == '\n').count();
+        return new CorefileException(source, line, null, problem);
+    }
+
     private static String format(String source, int line, String directive, String problem) {
         StringBuilder message = new StringBuilder(source);
         if (line > 0) {

@@ -31,15 +31,7 @@ final class HealthDirective {
                 throw context.error(sub.line(), directive.nameText(), "unknown property '" + sub.nameText() + "'");
             }
             Arguments.requireCount(directive, sub, 1, 1, context);
-            Token value = sub.args().get(0);
-            try {
-                lameduck = GoDuration.parse(value.text());
-            } catch (IllegalArgumentException invalid) {
-                throw context.error(directive, sub, invalid.getMessage());
-            }
-            if (lameduck.isNegative()) {
-                throw context.error(directive, sub, "can't be negative: " + value.quotedText());
-            }
+            lameduck = Arguments.nonNegativeDuration(sub.args().get(0), "lameduck", context, directive);
         }
         block.health(new HealthSettings(address, lameduck));
     }

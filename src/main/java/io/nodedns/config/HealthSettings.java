@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param address  where {@code /health} is served; CoreDNS's default {@code :8080} (every address)
  * @param lameduck how long, once a stop begins, the process keeps answering DNS before it closes
- *                 its listeners; zero for none (the default). As in CoreDNS (plugin/health README),
- *                 {@code /health} still answers 200 meanwhile and {@code /ready} does not
+ *                 its listeners; zero for none (the default). Meanwhile {@code /ready} answers 503,
+ *                 as in CoreDNS, and so does {@code /health}, where CoreDNS 1.5 and later still
+ *                 answer 200 (a deliberate difference, see metrics.HealthEndpoint)
  */
 public record HealthSettings(InetSocketAddress address, Duration lameduck) {
     public static final int DEFAULT_PORT = 8080;

@@ -92,11 +92,6 @@ public record KubeDnsConfigMap(Map<String, List<String>> stubDomains, List<Strin
         return new KubeDnsConfigMap(stubDomains, upstreams);
     }
 
-    /** The files whose content {@link #read} depends on, present or not. */
-    public static List<Path> files(Path dir) {
-        return dir == null ? List.of() : List.of(dir.resolve(STUB_DOMAINS), dir.resolve(UPSTREAM_NAMESERVERS));
-    }
-
     private static String readIfPresent(Path file) throws CorefileException {
         try {
             // kube-dns's directory sync refuses non-UTF-8 data ("non-utf8 data in FILE").
@@ -227,9 +222,7 @@ public record KubeDnsConfigMap(Map<String, List<String>> stubDomains, List<Strin
 
     /** An error at the line where {@code value} first appears quoted in {@code text}, if it does. */
     private static CorefileException invalid(Path file, String text, String value, String problem) {
-        int at = text.indexOf('"' + value + '"');
-        int line = at < 0 ? 0 : (int) text.substring(0, at).chars().filter(c -> c == '\n').count() + 1;
-        return new CorefileException(file.toString(), line, null, problem);
+        return CorefileException.atFirst(file.toString(), text, '"' + value + '"', problem);
     }
 
     private static String jsonType(Object value) {

@@ -4,9 +4,10 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * The optional {@code [HOST]:PORT} argument of {@code health} and {@code ready}, read as CoreDNS
- * reads it (Go's net.SplitHostPort): an empty HOST is every address, HOST is otherwise an IP
- * literal or {@code localhost}, since nothing is resolved while parsing ({@link HostPorts}).
+ * The optional {@code [HOST]:PORT} argument of {@code prometheus}, {@code health} and
+ * {@code ready}, read as CoreDNS reads it (Go's net.SplitHostPort): an empty HOST is every
+ * address, HOST is otherwise an IP literal or {@code localhost}, since nothing is resolved while
+ * parsing ({@link HostPorts}).
  */
 final class ListenAddressArgument {
     private ListenAddressArgument() {

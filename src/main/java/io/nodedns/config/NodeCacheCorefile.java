@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,8 +45,6 @@ import java.util.regex.Pattern;
  * {@link #write} only touches the file when something really changed.
  */
 public final class NodeCacheCorefile {
-    private static final Logger LOG = Logger.getLogger(NodeCacheCorefile.class.getName());
-
     static final String UPSTREAM_SERVERS = "__PILLAR__UPSTREAM__SERVERS__";
     static final String CLUSTER_DNS = "__PILLAR__CLUSTER__DNS__";
     static final String LOCAL_DNS = "__PILLAR__LOCAL__DNS__";
@@ -103,7 +100,7 @@ public final class NodeCacheCorefile {
         Matcher leftover = ANY_PILLAR.matcher(text);
         if (leftover.find()) {
             String marker = leftover.group();
-            throw new CorefileException(in.baseCorefile().toString(), lineOf(base, marker), null,
+            throw CorefileException.atFirst(in.baseCorefile().toString(), base, marker,
                     marker + " is not replaced by node-cache: substitute it before deploying, as the "
                             + "nodelocaldns instructions do with sed");
         }
@@ -119,7 +116,8 @@ public final class NodeCacheCorefile {
      * in the same directory, then renamed over {@code dest}, so that a reader (the reload watcher,
      * CoreDNS's reload) never sees half a Corefile.
      *
-     * @return true if the file was written, false if it already held {@code text}
+     * @return true if the file was written, false if it already held {@code text}; the caller logs
+     *         the write, naming what it was rendered from
      */
     public static boolean write(Path dest, String text) throws IOException {
         Optional<String> current = readIfPresent(dest);
@@ -140,19 +138,7 @@ public final class NodeCacheCorefile {
         } finally {
             Files.deleteIfExists(temp);
         }
-        LOG.info("wrote " + dest);
         return true;
-    }
-
-    /**
-     * The files whose change means the Corefile must be rendered again: the template and the two
-     * kube-dns ConfigMap files (present or not: a ConfigMap key may appear later).
-     */
-    public static List<Path> watchedFiles(NodeCacheInputs in) {
-        List<Path> files = new ArrayList<>();
-        files.add(in.baseCorefile());
-        files.addAll(KubeDnsConfigMap.files(in.kubeDnsConfigDir()));
-        return List.copyOf(files);
     }
 
     private static String readTemplate(Path file) throws CorefileException {
@@ -189,8 +175,7 @@ public final class NodeCacheCorefile {
             }
             problem = "environment variable " + variable + " is \"" + value + "\", not an IP address";
         }
-        throw new CorefileException(in.baseCorefile().toString(), lineOf(base, CLUSTER_DNS), null,
-                CLUSTER_DNS + ": " + problem);
+        throw CorefileException.atFirst(in.baseCorefile().toString(), base, CLUSTER_DNS, CLUSTER_DNS + ": " + problem);
     }
 
     /** configmap.go's stubDomainBlock with node-cache's values filled in. */
@@ -259,20 +244,5 @@ public final class NodeCacheCorefile {
                 || c == '"' || c == '#' || c == '{' || c == '}');
         // Inside quotes the lexer drops a backslash only before a quote; other characters stay as they are.
         return plain ? text : '"' + text.replace("\"", "\\\"") + '"';
-    }
-
-    /** The 1-based line of the first occurrence of {@code needle} in {@code text}, or 0. */
-    private static int lineOf(String text, String needle) {
-        int at = text.indexOf(needle);
-        if (at < 0) {
-            return 0;
-        }
-        int line = 1;
-        for (int i = 0; i < at; i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return line;
     }
 }

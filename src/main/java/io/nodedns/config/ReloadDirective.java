@@ -1,6 +1,8 @@
 package io.nodedns.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code reload [INTERVAL [JITTER]]}: check the Corefile for changes every INTERVAL, give or take
@@ -19,33 +21,19 @@ final class ReloadDirective {
         if (directive.hasBlock()) {
             throw context.error(directive, "a '{' block is not supported");
         }
-        int count = directive.args().size();
+        List<Token> args = directive.args();
+        int count = args.size();
         if (count > 2) {
             throw context.error(directive, "wrong argument count: want 0 to 2, got " + count);
         }
-        Duration interval = ReloadSettings.DEFAULT_INTERVAL;
-        if (count > 0) {
-            Token argument = directive.args().get(0);
-            interval = duration(argument, "INTERVAL", directive, context);
-            if (interval.compareTo(ReloadSettings.MIN_INTERVAL) < 0) {
-                // CoreDNS's message, with the value added.
-                throw context.error(argument.line(), directive.nameText(),
-                        "interval value must be greater or equal to " + seconds(ReloadSettings.MIN_INTERVAL)
-                                + ", got " + argument.quotedText());
-            }
-        }
-        Duration jitter = ReloadSettings.DEFAULT_JITTER;
-        if (count > 1) {
-            Token argument = directive.args().get(1);
-            jitter = duration(argument, "JITTER", directive, context);
-            if (jitter.compareTo(ReloadSettings.MIN_JITTER) < 0) {
-                // CoreDNS's README says 0s disables jitter, but its setup.go refuses anything below 1s: the
-                // code is what Corefiles written for CoreDNS have been checked against.
-                throw context.error(argument.line(), directive.nameText(),
-                        "jitter value must be greater or equal to " + seconds(ReloadSettings.MIN_JITTER)
-                                + ", got " + argument.quotedText());
-            }
-        }
+        Duration interval = count > 0
+                ? atLeast(args.get(0), "INTERVAL", ReloadSettings.MIN_INTERVAL, directive, context)
+                : ReloadSettings.DEFAULT_INTERVAL;
+        // CoreDNS's README says 0s disables jitter, but its setup.go refuses anything below 1s: the
+        // code is what Corefiles written for CoreDNS have been checked against.
+        Duration jitter = count > 1
+                ? atLeast(args.get(1), "JITTER", ReloadSettings.MIN_JITTER, directive, context)
+                : ReloadSettings.DEFAULT_JITTER;
         Duration half = interval.dividedBy(2);
         if (jitter.compareTo(half) > 0) {
             jitter = half;
@@ -58,12 +46,19 @@ final class ReloadDirective {
         return whole.toSeconds() + "s";
     }
 
-    private static Duration duration(Token argument, String what, Directive directive, ParseContext context)
-            throws CorefileException {
+    /** A Go duration of at least {@code min}, refused below it with CoreDNS's message plus the value. */
+    private static Duration atLeast(Token argument, String what, Duration min, Directive directive,
+                                    ParseContext context) throws CorefileException {
+        Duration value;
         try {
-            return GoDuration.parse(argument.text());
+            value = GoDuration.parse(argument.text());
         } catch (IllegalArgumentException invalid) {
             throw context.error(argument.line(), directive.nameText(), what + ": " + invalid.getMessage());
         }
+        if (value.compareTo(min) < 0) {
+            throw context.error(argument.line(), directive.nameText(), what.toLowerCase(Locale.ROOT)
+                    + " value must be greater or equal to " + seconds(min) + ", got " + argument.quotedText());
+        }
+        return value;
     }
 }

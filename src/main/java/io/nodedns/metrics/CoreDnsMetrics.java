@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Registers the CoreDNS series ({@code coredns_dns_*}, {@code coredns_cache_*},
@@ -165,7 +166,7 @@ public final class CoreDnsMetrics implements AutoCloseable {
     }
 
     private void counter(MeterRegistry registry, String name, String help, Tags tags, ZoneMetrics[] parts,
-                                java.util.function.ToLongFunction<ZoneMetrics> value) {
+                         ToLongFunction<ZoneMetrics> value) {
         ToDoubleFunction<ZoneMetrics[]> sum = zs -> {
             long total = 0;
             for (ZoneMetrics z : zs) {
@@ -187,7 +188,6 @@ public final class CoreDnsMetrics implements AutoCloseable {
         for (Map.Entry<String, List<UpstreamStats>> e : byTo.entrySet()) {
             track(FunctionCounter.builder("coredns_proxy_healthcheck_failures", keep(e.getValue()),
                             us -> us.stream().mapToLong(UpstreamStats::healthCheckFailures).sum())
-                    
                     .description("Counter of the number of failed healthchecks.")
                     .tags("proxy_name", PROXY_NAME, "to", e.getKey()).register(registry));
             for (boolean tcp : new boolean[] {false, true}) {
@@ -205,7 +205,6 @@ public final class CoreDnsMetrics implements AutoCloseable {
         // CoreDNS keeps one unlabelled counter for all forward plugins.
         track(FunctionCounter.builder("coredns_forward_max_concurrent_rejects", keep(List.copyOf(forwarders)),
                         fs -> fs.stream().mapToLong(f -> f.stats().concurrencyRejects()).sum())
-                
                 .description("Counter of the number of queries rejected because the concurrent queries were at maximum.")
                 .register(registry));
     }
@@ -221,7 +220,7 @@ public final class CoreDnsMetrics implements AutoCloseable {
         return byTo;
     }
 
-    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label. */
+    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label, and an address in this package's URLs. */
     static String hostPort(InetSocketAddress a) {
         String host = a.getAddress().getHostAddress();
         return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();

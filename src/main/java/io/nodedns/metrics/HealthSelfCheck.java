@@ -115,7 +115,7 @@ public final class HealthSelfCheck implements AutoCloseable {
             }
             long elapsed = nanoTime.getAsLong() - start;
             duration.observe(elapsed / 1e9);
-            String url = "http://" + hostPort(target) + "/health";
+            String url = "http://" + CoreDnsMetrics.hostPort(target) + "/health";
             if (failure != null) {
                 failures.inc();
                 LOG.warning("Local health request to \"" + url + "\" failed: " + failure);
@@ -124,11 +124,6 @@ public final class HealthSelfCheck implements AutoCloseable {
                         + Duration.ofNanos(elapsed));
             }
         }
-    }
-
-    private static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** Checks every {@link #PERIOD} through {@code repeater} until {@link #close}. */

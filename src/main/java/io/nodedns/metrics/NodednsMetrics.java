@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -14,17 +12,15 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.server.DnsServer;
-import io.prometheus.metrics.core.metrics.Info;
 import io.nodedns.server.QueryCounters;
-import io.nodedns.upstream.Forwarder;
-import io.nodedns.upstream.UpstreamStats;
+import io.prometheus.metrics.core.metrics.Info;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.Map;
-import java.util.function.ToLongFunction;
 
 /**
  * The series only nodedns has ({@code nodedns_*}), {@code coredns_build_info}, and the JVM and
@@ -106,13 +102,10 @@ public final class NodednsMetrics implements AutoCloseable {
         return referent;
     }
 
-
     private void count(MeterRegistry r, String name, String help, Tags tags, LongAdder adder) {
         FunctionCounter.builder(name, keep(adder), LongAdder::sum).description(help).tags(tags)
                 .register(r);
     }
-
-
 
     /** Stops listening for GC notifications. */
     @Override

@@ -9,6 +9,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,10 +23,11 @@ import java.util.Map;
 final class ProxySeriesCollector implements MultiCollector {
     private static final double[] BOUNDS = bounds();
 
+    /** In configuration order, as the other series: Map.copyOf would give an order that changes between runs. */
     private final Map<String, List<UpstreamStats>> upstreamsByTo;
 
     ProxySeriesCollector(Map<String, List<UpstreamStats>> upstreamsByTo) {
-        this.upstreamsByTo = Map.copyOf(upstreamsByTo);
+        this.upstreamsByTo = Collections.unmodifiableMap(new LinkedHashMap<>(upstreamsByTo));
     }
 
     private static double[] bounds() {

@@ -3,7 +3,6 @@ package io.nodedns.metrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +33,7 @@ public final class SocketHealthProbe implements HealthProbe {
         try (Socket socket = new Socket()) {
             socket.connect(target, timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
-            String host = target.getAddress() instanceof Inet6Address
-                    ? "[" + target.getAddress().getHostAddress() + "]" : target.getAddress().getHostAddress();
-            String request = "GET /health HTTP/1.1\r\nHost: " + host + ":" + target.getPort()
+            String request = "GET /health HTTP/1.1\r\nHost: " + CoreDnsMetrics.hostPort(target)
                     + "\r\nConnection: close\r\n\r\n";
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));

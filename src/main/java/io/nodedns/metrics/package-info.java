@@ -19,9 +19,10 @@
  *       {@code GET /ready}, 200 {@code OK} once every condition registered in
  *       {@link io.nodedns.metrics.HealthState} is ready, else 503 with the missing ones
  *       comma-separated ({@link io.nodedns.metrics.ReadyEndpoint}). Once a stop begins
- *       ({@link io.nodedns.metrics.HealthState#markStopping()}), {@code /ready} answers 503
- *       {@code Shutting down} while {@code /health} keeps answering 200 through the lameduck, as
- *       CoreDNS's health README says; {@code /health} ends when its listener closes.</li>
+ *       ({@link io.nodedns.metrics.HealthState#markStopping()}), {@code /ready} and {@code /health}
+ *       both answer 503 {@code Shutting down} through the lameduck, while DNS is still answered
+ *       (CoreDNS 1.5 and later keep {@code /health} at 200 there; see
+ *       {@link io.nodedns.metrics.HealthEndpoint}); both end when their listener closes.</li>
  * </ul>
  * Paths on coinciding addresses share one listener: build one
  * {@link io.nodedns.metrics.HttpEndpointServer} with every {@code serve(address, path, endpoint)}.
@@ -93,9 +94,9 @@
  * None of this looks anything up per query: the server and upstream packages count in
  * {@link java.util.concurrent.atomic.LongAdder}s (arrays indexed by proto, family, qtype bucket and
  * RCODE, see {@link io.nodedns.server.ZoneMetrics}) that {@link io.micrometer.core.instrument.FunctionCounter}s
- * and {@link io.micrometer.core.instrument.Gauge}s read at scrape time. The one per-query Micrometer
- * call is the duration histogram's {@code record}, on a timer resolved at start. Labels never hold
- * a query name or a client address, so the number of series is fixed by the Corefile.
+ * and {@link io.micrometer.core.instrument.Gauge}s read at scrape time; request durations go into
+ * such arrays too (buckets and a sum), so no query calls Micrometer. Labels never hold a query name
+ * or a client address, so the number of series is fixed by the Corefile.
  *
  * <p>Example: {@code curl -s -H 'Accept: application/openmetrics-text' http://127.0.0.1:9253/metrics}.
  */

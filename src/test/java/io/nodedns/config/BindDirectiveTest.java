@@ -1,7 +1,7 @@
 package io.nodedns.config;
 
+import static io.nodedns.config.CorefileTesting.assertEachRejected;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
-import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,8 +92,6 @@ class BindDirectiveTest {
                         "Corefile:3: bind: except: does not take a '{' block"},
                 new String[] {"bind 127.0.0.1 ::1 {\n    except ::1 127.0.0.1\n  }",
                         "Corefile:2: bind: except leaves no address to listen on"});
-        for (String[] row : table) {
-            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
-        }
+        assertEachRejected(table);
     }
 }

@@ -1,5 +1,6 @@
 package io.nodedns.config;
 
+import static io.nodedns.config.CorefileTesting.inBlock;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
 import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,19 +16,12 @@ import org.junit.jupiter.api.Test;
 class CacheDirectiveTest {
 
     private static CacheSettings cache(String... directiveLines) throws CorefileException {
-        String[] lines = new String[directiveLines.length + 2];
-        lines[0] = "example.org:53 sub.example.org:54 example.org:55 {";
-        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
-        lines[lines.length - 1] = "}";
-        return onlyBlock(lines).cache().orElseThrow();
+        return onlyBlock(inBlock("example.org:53 sub.example.org:54 example.org:55 {", directiveLines))
+                .cache().orElseThrow();
     }
 
     private static String error(String... directiveLines) {
-        String[] lines = new String[directiveLines.length + 2];
-        lines[0] = ". {";
-        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
-        lines[lines.length - 1] = "}";
-        return rejected(lines).getMessage();
+        return rejected(inBlock(". {", directiveLines)).getMessage();
     }
 
     @Test

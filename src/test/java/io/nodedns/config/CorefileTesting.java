@@ -1,6 +1,9 @@
 package io.nodedns.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
 
 /** Shorthands for the Corefile tests: parse text with source "Corefile" and port 53. */
 final class CorefileTesting {
@@ -21,5 +24,24 @@ final class CorefileTesting {
 
     static CorefileException rejected(String... lines) {
         return assertThrows(CorefileException.class, () -> parse(lines));
+    }
+
+    /** The lines of one block: {@code header} (e.g. {@code ". {"}), the directive lines, and {@code "}"}. */
+    static String[] inBlock(String header, String... directiveLines) {
+        String[] lines = new String[directiveLines.length + 2];
+        lines[0] = header;
+        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
+        lines[lines.length - 1] = "}";
+        return lines;
+    }
+
+    /**
+     * For each row {@code {directive lines, message}}: the lines, indented in a {@code . { }} block,
+     * are refused with exactly that message.
+     */
+    static void assertEachRejected(List<String[]> table) {
+        for (String[] row : table) {
+            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.nodedns.config;
 
+import static io.nodedns.config.CorefileTesting.inBlock;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
 import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,19 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ForwardDirectiveTest {
 
     private static ForwardSettings forward(String... directiveLines) throws CorefileException {
-        String[] lines = new String[directiveLines.length + 2];
-        lines[0] = ". {";
-        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
-        lines[lines.length - 1] = "}";
-        return onlyBlock(lines).forward().orElseThrow();
+        return onlyBlock(inBlock(". {", directiveLines)).forward().orElseThrow();
     }
 
     private static String error(String... directiveLines) {
-        String[] lines = new String[directiveLines.length + 2];
-        lines[0] = ". {";
-        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
-        lines[lines.length - 1] = "}";
-        return rejected(lines).getMessage();
+        return rejected(inBlock(". {", directiveLines)).getMessage();
     }
 
     private static InetSocketAddress address(String literal, int port) {

@@ -1,7 +1,8 @@
 package io.nodedns.config;
 
+import static io.nodedns.config.CorefileTesting.assertEachRejected;
+import static io.nodedns.config.CorefileTesting.inBlock;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
-import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -16,11 +17,7 @@ import org.junit.jupiter.api.Test;
 class HealthAndReadyDirectivesTest {
 
     private static HealthSettings health(String... directiveLines) throws CorefileException {
-        String[] lines = new String[directiveLines.length + 2];
-        lines[0] = ". {";
-        System.arraycopy(directiveLines, 0, lines, 1, directiveLines.length);
-        lines[lines.length - 1] = "}";
-        return onlyBlock(lines).health().orElseThrow();
+        return onlyBlock(inBlock(". {", directiveLines)).health().orElseThrow();
     }
 
     private static InetSocketAddress at(String ip, int port) throws Exception {
@@ -67,9 +64,7 @@ class HealthAndReadyDirectivesTest {
                 new String[] {"health {\n  lameduck -1s\n  }", "Corefile:3: health: lameduck: can't be negative: \"-1s\""},
                 new String[] {"health {\n  lamedcuk 5s\n  }", "Corefile:3: health: unknown property 'lamedcuk'"},
                 new String[] {"health :8080\n  health :8081", "Corefile:3: health: can only be used once per server block"});
-        for (String[] row : table) {
-            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
-        }
+        assertEachRejected(table);
     }
 
     @Test
@@ -90,9 +85,7 @@ class HealthAndReadyDirectivesTest {
                         "Corefile:2: ready: not an address [HOST]:PORT with HOST an IP or localhost: \"localhost\""},
                 new String[] {"ready {\n  monitor continuously\n  }", "Corefile:2: ready: a '{' block is not supported yet"},
                 new String[] {"ready\n  ready :8182", "Corefile:3: ready: can only be used once per server block"});
-        for (String[] row : table) {
-            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
-        }
+        assertEachRejected(table);
     }
 
     @Test

@@ -175,11 +175,4 @@ class KubeDnsConfigMapTest {
         assertFalse(KubeDnsConfigMap.isDns1123Subdomain("a".repeat(64) + ".local"));
         assertFalse(KubeDnsConfigMap.isDns1123Subdomain(""));
     }
-
-    @Test
-    void filesAreTheTwoKeysPresentOrNot() {
-        assertEquals(List.of(dir.resolve("stubDomains"), dir.resolve("upstreamNameservers")),
-                KubeDnsConfigMap.files(dir));
-        assertEquals(List.of(), KubeDnsConfigMap.files(null));
-    }
 }

@@ -233,16 +233,6 @@ class NodeCacheCorefileTest {
     }
 
     @Test
-    void watchedFilesAreTheTemplateAndTheTwoConfigMapKeys() throws Exception {
-        Path base = dir.resolve("Corefile.base");
-        Path kubeDns = dir.resolve("kube-dns");
-
-        assertEquals(List.of(base, kubeDns.resolve("stubDomains"), kubeDns.resolve("upstreamNameservers")),
-                NodeCacheCorefile.watchedFiles(inputs(base, kubeDns, ENV)));
-        assertEquals(List.of(base), NodeCacheCorefile.watchedFiles(inputs(base, null, ENV)));
-    }
-
-    @Test
     void addressesArePrintedAsGoPrintsThem() throws Exception {
         assertEquals("169.254.20.10", NodeCacheCorefile.address(InetAddress.getByName("169.254.20.10")));
         assertEquals("fd00::a", NodeCacheCorefile.address(InetAddress.getByName("[fd00:0:0:0:0:0:0:a]")));

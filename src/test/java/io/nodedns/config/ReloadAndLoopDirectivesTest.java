@@ -1,5 +1,6 @@
 package io.nodedns.config;
 
+import static io.nodedns.config.CorefileTesting.assertEachRejected;
 import static io.nodedns.config.CorefileTesting.onlyBlock;
 import static io.nodedns.config.CorefileTesting.rejected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,9 +70,7 @@ class ReloadAndLoopDirectivesTest {
                 new String[] {"reload soon", "Corefile:2: reload: INTERVAL: invalid duration \"soon\""},
                 new String[] {"reload 30s 5x", "Corefile:2: reload: JITTER: unknown unit \"x\" in duration \"5x\""},
                 new String[] {"reload 30s 15s 1s", "Corefile:2: reload: wrong argument count: want 0 to 2, got 3"});
-        for (String[] row : table) {
-            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
-        }
+        assertEachRejected(table);
         assertEquals("Corefile:2: reload: a '{' block is not supported",
                 rejected(". {", "  reload {", "  }", "}").getMessage());
         assertEquals("Corefile:3: reload: can only be used once per server block",
@@ -90,8 +89,6 @@ class ReloadAndLoopDirectivesTest {
                 new String[] {"loop\n  loop", "Corefile:3: loop: can only be used once per server block"},
                 new String[] {"loop example.org", "Corefile:2: loop: takes no arguments, got \"example.org\""},
                 new String[] {"loop {\n  }", "Corefile:2: loop: a '{' block is not supported"});
-        for (String[] row : table) {
-            assertEquals(row[1], rejected(". {", "  " + row[0], "}").getMessage(), row[0]);
-        }
+        assertEachRejected(table);
     }
 }
