@@ -2,6 +2,7 @@ package io.nodedns.app;
 
 import io.nodedns.config.GoDuration;
 import io.nodedns.config.HostPorts;
+import io.nodedns.config.InterfaceNames;
 import io.nodedns.config.NodeCacheInputs;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -79,8 +80,6 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
     static final String NODE_METRICS_ADDRESS = "0.0.0.0:9353";
     /** The laptop default's: loopback only, a laptop's metrics are nobody else's business. */
     static final String LAPTOP_METRICS_ADDRESS = "127.0.0.1:9353";
-    /** Linux IFNAMSIZ less the terminating NUL: the longest interface name the kernel takes. */
-    static final int MAX_INTERFACE_NAME_LENGTH = 15;
 
     static final String USAGE = String.join("\n",
             "Usage: java -jar nodedns.jar [flags]",
@@ -381,12 +380,8 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
         return text;
     }
 
-    /** Linux's dev_valid_name: 1 to 15 bytes, not "." or "..", no '/', ':' or whitespace. */
     private static String interfaceName(String text) {
-        boolean valid = !text.isEmpty() && text.length() <= MAX_INTERFACE_NAME_LENGTH
-                && !text.equals(".") && !text.equals("..")
-                && text.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != ':');
-        if (!valid) {
+        if (!InterfaceNames.isValid(text)) {
             throw new IllegalArgumentException("not a Linux interface name (1 to 15 characters, "
                     + "no '/', ':' or spaces)");
         }

@@ -25,9 +25,6 @@ import java.util.Set;
  * excepted is an error: an empty {@code bind} would mean every address.
  */
 final class BindDirective {
-    /** Linux's IFNAMSIZ (16) less the terminating NUL: see dev_valid_name() in net/core/dev.c. */
-    static final int MAX_INTERFACE_NAME = 15;
-
     private BindDirective() {
     }
 
@@ -91,22 +88,20 @@ final class BindDirective {
     }
 
     /**
-     * Whether Linux would accept {@code name} for a network interface (dev_valid_name(): 1 to 15
-     * bytes, not "." or "..", no '/', ':' or white space), in printable ASCII without the Corefile
-     * syntax characters {@code { } " # \}, and not made of digits and dots only, which is a
-     * mistyped IPv4 address far more often than an interface.
+     * Whether {@code name} is an interface name on a bind line: one Linux accepts
+     * ({@link InterfaceNames#isValid}), without the Corefile's own syntax characters
+     * {@code { } " # \} (Linux allows them, but only a quoting mistake puts them in a bind line), and
+     * not made of digits and dots only, which is a mistyped IPv4 address far more often than an
+     * interface.
      */
     static boolean isInterfaceName(String name) {
-        if (name.isEmpty() || name.length() > MAX_INTERFACE_NAME || name.equals(".") || name.equals("..")) {
+        if (!InterfaceNames.isValid(name)) {
             return false;
         }
         boolean digitsAndDots = true;
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            // isspace() in the C locale, plus anything outside printable ASCII (a typo in a Corefile,
-            // and the length check above counts one byte a char) and the Corefile's own syntax
-            // characters, which Linux would allow but only a quoting mistake puts in a bind line.
-            if (c == '/' || c == ':' || c <= ' ' || c >= 0x7f || "{}\"#\\".indexOf(c) >= 0) {
+            if ("{}\"#\\".indexOf(c) >= 0) {
                 return false;
             }
             if (c != '.' && (c < '0' || c > '9')) {
