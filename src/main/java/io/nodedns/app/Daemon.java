@@ -9,6 +9,7 @@ import io.nodedns.cache.StalePolicy;
 import io.nodedns.config.CacheSettings;
 import io.nodedns.config.Corefile;
 import io.nodedns.config.ForwardSettings;
+import io.nodedns.config.HostPorts;
 import io.nodedns.config.ProcessSettings;
 import io.nodedns.config.ServerBlock;
 import io.nodedns.config.ServerKey;
@@ -105,11 +106,8 @@ public final class Daemon implements AutoCloseable {
     private record ResolverSpec(List<ServerKey> keys, Optional<CacheSettings> cache,
                                 Optional<ForwardSettings> forward, boolean errors, boolean log, boolean loop) {
         static ResolverSpec of(ServerBlock block) {
-            // The forward directive's line is where it sits in the file, not what it does.
-            Optional<ForwardSettings> forward = block.forward().map(f -> new ForwardSettings(f.from(), f.to(),
-                    f.forceTcp(), f.preferUdp(), f.expire(), f.maxFails(), f.healthCheck(), f.policy(),
-                    f.maxConcurrent(), 0));
-            return new ResolverSpec(block.keys(), block.cache(), forward, block.errors(), block.log(), block.loop());
+            return new ResolverSpec(block.keys(), block.cache(), block.forward(), block.errors(), block.log(),
+                    block.loop());
         }
     }
 
@@ -281,7 +279,6 @@ public final class Daemon implements AutoCloseable {
      * A new resolver for {@code block}; its forwarder, if it has one, is recorded in {@code created}.
      */
     private BlockResolver resolverFor(ServerBlock block, Map<BlockResolver, Forwarder> created) {
-        String name = block.keys().stream().map(k -> k.zone() + ":" + k.port()).collect(Collectors.joining(" "));
         ResponseCache cache = block.cache().map(c -> new ResponseCache(policy(c), Ticker.systemTicker())).orElse(null);
         Forwarder forwarder = null;
         byte[] from = null;
@@ -300,7 +297,7 @@ public final class Daemon implements AutoCloseable {
                 upstream = loop.guard();
             }
         }
-        BlockResolver resolver = new BlockResolver(name, cache, cacheZones, from,
+        BlockResolver resolver = new BlockResolver(block.name(), cache, cacheZones, from,
                 upstream, counters, pending, block.errors() ? errorLog : null,
                 block.log());
         if (forwarder != null) {
@@ -432,17 +429,16 @@ public final class Daemon implements AutoCloseable {
 
     /** A one-line summary of listeners and upstreams, for the start log line. */
     public synchronized String describe() {
-        String listen = listeners().stream().map(a -> "udp+tcp " + a.getAddress().getHostAddress() + ":" + a.getPort())
+        String listen = listeners().stream().map(a -> "udp+tcp " + HostPorts.format(a))
                 .collect(Collectors.joining(", "));
         String upstreams = current.forwarderList().stream()
-                .map(f -> f.name() + " -> " + f.upstreams().stream()
-                        .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                .map(f -> f.name() + " -> " + f.upstreams().stream().map(HostPorts::format)
                         .collect(Collectors.joining(" ")))
                 .collect(Collectors.joining("; "));
         return "listening on " + listen + "; upstreams " + (upstreams.isEmpty() ? "none" : upstreams)
                 + "; transport " + (transport.isEpoll() ? "epoll" : "nio") + " x" + transport.threads()
-                + metricsAddresses().stream().map(a -> "; metrics on http://" + a.getAddress().getHostAddress() + ":"
-                        + a.getPort() + "/metrics").collect(Collectors.joining());
+                + metricsAddresses().stream().map(a -> "; metrics on http://" + HostPorts.format(a) + "/metrics")
+                        .collect(Collectors.joining());
     }
 
     /** How long a stop keeps answering DNS after /health and /ready turned 503 ({@code lameduck}). */

@@ -99,7 +99,7 @@ final class ForwardDirective {
             throw context.error(directive, "force_tcp and prefer_udp can not be used together");
         }
         block.forward(new ForwardSettings(from, to, forceTcp, preferUdp, expire, maxFails, healthCheck, policy,
-                maxConcurrent, directive.line()));
+                maxConcurrent));
     }
 
     private static ForwardPolicy policy(Directive sub, Directive directive, ParseContext context)

@@ -19,7 +19,6 @@ import java.util.Objects;
  * @param healthCheck   interval between health checks of a failing upstream; default 0.5 s
  * @param policy        how an upstream is chosen; default {@link ForwardPolicy#RANDOM}
  * @param maxConcurrent most queries in flight before new ones get REFUSED; 0 means unlimited
- * @param line          line of the {@code forward} directive, for messages and metrics
  */
 public record ForwardSettings(
         String from,
@@ -30,8 +29,7 @@ public record ForwardSettings(
         int maxFails,
         Duration healthCheck,
         ForwardPolicy policy,
-        int maxConcurrent,
-        int line) {
+        int maxConcurrent) {
 
     /** CoreDNS's limit on upstreams per forward directive. */
     public static final int MAX_UPSTREAMS = 15;

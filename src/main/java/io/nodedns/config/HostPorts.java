@@ -14,6 +14,16 @@ public final class HostPorts {
     private HostPorts() {
     }
 
+    /**
+     * {@code IP:PORT}, IPv6 in brackets ({@code [::1]:53}): how CoreDNS labels an upstream
+     * ({@code to}), how a URL names a host, and the inverse of {@link #parse} for an IP literal.
+     */
+    public static String format(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (address.getAddress() instanceof java.net.Inet6Address ? "[" + host + "]" : host) + ":"
+                + address.getPort();
+    }
+
     /** Parses {@code [HOST]:PORT}, with {@code [IPV6]:PORT} for IPv6 as Go's net.SplitHostPort wants. */
     public static Optional<InetSocketAddress> parse(String text) {
         int colon = text.lastIndexOf(':');

@@ -59,4 +59,9 @@ public record ServerBlock(
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(ready, "ready");
     }
+
+    /** The block's keys as CoreDNS prints them, for logs: {@code cluster.local.:53 in-addr.arpa.:53}. */
+    public String name() {
+        return keys.stream().map(ServerKey::toString).collect(java.util.stream.Collectors.joining(" "));
+    }
 }

@@ -3,11 +3,11 @@ package io.nodedns.loop;
 import io.netty.buffer.ByteBufAllocator;
 import io.nodedns.config.ForwardSettings;
 import io.nodedns.config.ServerBlock;
+import io.nodedns.config.HostPorts;
 import io.nodedns.config.ServerKey;
 import io.nodedns.server.UpstreamClient;
 import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.WireNames;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,14 +52,14 @@ public final class LoopDetector {
         ForwardSettings forward = block.forward().orElseThrow(
                 () -> new IllegalArgumentException("loop needs a forward in the block"));
         List<String> zones = block.keys().stream().map(ServerKey::zone).collect(Collectors.toList());
-        String blockName = block.keys().stream().map(ServerKey::toString).collect(Collectors.joining(" "));
+        String blockName = block.name();
         Optional<String> zone = probeZone(zones, forward.from());
         if (zone.isEmpty()) {
             LOG.warning("loop in " + blockName + ": no zone of the block is forwarded by 'forward "
                     + forward.from() + "' (or the zone is too long for a probe name); not probing");
             return Optional.empty();
         }
-        String upstreams = forward.to().stream().map(LoopDetector::hostPort).collect(Collectors.joining(", "));
+        String upstreams = forward.to().stream().map(HostPorts::format).collect(Collectors.joining(", "));
         LoopProbe probe = new LoopProbe(zone.get(), random, upstreams, blockName, onLoop);
         return Optional.of(new LoopDetector(probe, forwarder, scheduler));
     }
@@ -86,11 +86,6 @@ public final class LoopDetector {
     /** Both lower-case with a trailing dot. */
     private static boolean isInZone(String name, String zone) {
         return zone.equals(".") || name.equals(zone) || name.endsWith("." + zone);
-    }
-
-    private static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** Where the block must send its misses: the forwarder, behind the check for a returning probe. */

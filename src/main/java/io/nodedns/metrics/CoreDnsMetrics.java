@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.nodedns.cache.ResponseCache;
+import io.nodedns.config.HostPorts;
 import io.nodedns.server.BlockResolver;
 import io.nodedns.server.DnsServer;
 import io.nodedns.server.ZoneMetrics;
@@ -214,15 +215,10 @@ public final class CoreDnsMetrics implements AutoCloseable {
         Map<String, List<UpstreamStats>> byTo = new LinkedHashMap<>();
         for (Forwarder forwarder : forwarders) {
             for (UpstreamStats upstream : forwarder.stats().upstreams()) {
-                byTo.computeIfAbsent(hostPort(upstream.address()), k -> new ArrayList<>()).add(upstream);
+                byTo.computeIfAbsent(HostPorts.format(upstream.address()), k -> new ArrayList<>()).add(upstream);
             }
         }
         return byTo;
     }
 
-    /** {@code IP:PORT}, IPv6 in brackets: CoreDNS's {@code to} label, and an address in this package's URLs. */
-    static String hostPort(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
-    }
 }

@@ -1,5 +1,6 @@
 package io.nodedns.metrics;
 
+import io.nodedns.config.HostPorts;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -115,7 +116,7 @@ public final class HealthSelfCheck implements AutoCloseable {
             }
             long elapsed = nanoTime.getAsLong() - start;
             duration.observe(elapsed / 1e9);
-            String url = "http://" + CoreDnsMetrics.hostPort(target) + "/health";
+            String url = "http://" + HostPorts.format(target) + "/health";
             if (failure != null) {
                 failures.inc();
                 LOG.warning("Local health request to \"" + url + "\" failed: " + failure);

@@ -1,5 +1,6 @@
 package io.nodedns.metrics;
 
+import io.nodedns.config.HostPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +34,7 @@ public final class SocketHealthProbe implements HealthProbe {
         try (Socket socket = new Socket()) {
             socket.connect(target, timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
-            String request = "GET /health HTTP/1.1\r\nHost: " + CoreDnsMetrics.hostPort(target)
+            String request = "GET /health HTTP/1.1\r\nHost: " + HostPorts.format(target)
                     + "\r\nConnection: close\r\n\r\n";
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));

@@ -39,7 +39,7 @@ final class DaemonFixture implements AutoCloseable {
 
     /** {@code IP:PORT} of {@code u}, as a forward directive names it. */
     static String hostPort(FakeUpstream u) {
-        return u.address().getAddress().getHostAddress() + ":" + u.address().getPort();
+        return io.nodedns.config.HostPorts.format(u.address());
     }
 
     NettyTransport transport() {

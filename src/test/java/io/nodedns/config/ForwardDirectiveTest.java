@@ -37,7 +37,7 @@ class ForwardDirectiveTest {
         ForwardSettings settings = forward("", "  forward . 10.96.0.10");
 
         assertEquals(new ForwardSettings(".", List.of(address("10.96.0.10", 53)), false, false,
-                Duration.ofSeconds(10), 2, Duration.ofMillis(500), ForwardPolicy.RANDOM, 0, 3), settings);
+                Duration.ofSeconds(10), 2, Duration.ofMillis(500), ForwardPolicy.RANDOM, 0), settings);
     }
 
     @Test
@@ -53,7 +53,7 @@ class ForwardDirectiveTest {
                 "}");
 
         assertEquals(new ForwardSettings("cluster.local.", List.of(address("127.0.0.1", 1053)), false, true,
-                Duration.ofSeconds(90), 0, Duration.ofMillis(250), ForwardPolicy.SEQUENTIAL, 1000, 2), settings);
+                Duration.ofSeconds(90), 0, Duration.ofMillis(250), ForwardPolicy.SEQUENTIAL, 1000), settings);
     }
 
     @Test
@@ -209,10 +209,10 @@ class ForwardDirectiveTest {
         List<InetSocketAddress> one = List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
         Duration s = Duration.ofSeconds(1);
         assertThrows(IllegalArgumentException.class,
-                () -> new ForwardSettings(".", List.of(), false, false, s, 2, s, ForwardPolicy.RANDOM, 0, 1));
+                () -> new ForwardSettings(".", List.of(), false, false, s, 2, s, ForwardPolicy.RANDOM, 0));
         assertThrows(IllegalArgumentException.class,
-                () -> new ForwardSettings(".", one, true, true, s, 2, s, ForwardPolicy.RANDOM, 0, 1));
+                () -> new ForwardSettings(".", one, true, true, s, 2, s, ForwardPolicy.RANDOM, 0));
         assertThrows(IllegalArgumentException.class,
-                () -> new ForwardSettings(".", one, false, false, s, -1, s, ForwardPolicy.RANDOM, 0, 1));
+                () -> new ForwardSettings(".", one, false, false, s, -1, s, ForwardPolicy.RANDOM, 0));
     }
 }

@@ -76,7 +76,7 @@ class NodeLocalDnsCorefileTest {
         assertEquals(new CacheSettings(List.of("cluster.local."), 9984, Duration.ofSeconds(30), Duration.ofSeconds(5),
                 9984, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(5)), cluster.cache().orElseThrow());
         assertEquals(new ForwardSettings(".", List.of(dns("10.96.0.10")), true, false, Duration.ofSeconds(10), 2,
-                Duration.ofMillis(500), ForwardPolicy.RANDOM, 0, 10), cluster.forward().orElseThrow());
+                Duration.ofMillis(500), ForwardPolicy.RANDOM, 0), cluster.forward().orElseThrow());
 
         for (int i = 1; i <= 3; i++) {
             assertEquals(Optional.empty(), blocks.get(i).health(), "only the cluster.local block has health");
