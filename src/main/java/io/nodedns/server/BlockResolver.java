@@ -249,7 +249,7 @@ public final class BlockResolver {
     }
 
     private void send(Flight flight, ByteBufAllocator alloc) {
-        ByteBuf query = alloc.buffer(DnsWire.HEADER_LENGTH + flight.key.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH);
+        ByteBuf query = alloc.buffer(UpstreamQuery.length(flight.key));
         try {
             UpstreamQuery.write(query, flight.key);
             upstream.forward(query, flight.firstOverTcp).whenComplete((response, failure) -> {

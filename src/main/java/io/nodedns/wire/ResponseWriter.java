@@ -74,6 +74,11 @@ public final class ResponseWriter {
         writeHeaderAndQuestion(out, query, flags, query.edns(), 0);
     }
 
+    /** The most {@link #writeError} writes for {@code query}: header, question, OPT. */
+    public static int maxErrorLength(ParsedQuery query) {
+        return DnsWire.HEADER_LENGTH + query.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH;
+    }
+
     /**
      * An answer made here with {@code rcode} (FORMERR, SERVFAIL, NOTIMP, REFUSED,
      * or the extended BADVERS). The question is echoed when it was readable; an OPT

@@ -278,4 +278,19 @@ class ResponseWriterTest {
         assertEquals(1232, m.getOPT().getPayloadSize());
         assertTrue((m.getOPT().getFlags() & ExtendedFlags.DO) != 0);
     }
+
+    @Test
+    void announcedLengthsAreWhatIsWritten() throws Exception {
+        ParsedQuery q = clientQuery("WWW.Example.COM.", true, 4096, true, false);
+        ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer();
+        try {
+            UpstreamQuery.write(out, q.key());
+            assertEquals(UpstreamQuery.length(q.key()), out.readableBytes());
+            out.clear();
+            ResponseWriter.writeError(out, q, DnsWire.RCODE_BADVERS);
+            assertEquals(ResponseWriter.maxErrorLength(q), out.readableBytes(), "question and OPT: the most");
+        } finally {
+            out.release();
+        }
+    }
 }
