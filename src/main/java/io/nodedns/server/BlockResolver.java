@@ -181,18 +181,7 @@ public final class BlockResolver {
 
     /** Whether answers for {@code key} belong in this block's cache. */
     private boolean cached(QuestionKey key) {
-        if (cache == null) {
-            return false;
-        }
-        if (cacheZones == null) {
-            return true;
-        }
-        for (byte[] zone : cacheZones) {
-            if (key.isInZone(zone)) {
-                return true;
-            }
-        }
-        return false;
+        return cache != null && (cacheZones == null || key.isInAnyZone(cacheZones));
     }
 
     long nowNanos() {
