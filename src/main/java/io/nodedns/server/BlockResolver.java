@@ -184,6 +184,11 @@ public final class BlockResolver {
         return cache != null && (cacheZones == null || key.isInAnyZone(cacheZones));
     }
 
+    /** The entry held for {@code key}, or null (also when answers for it are not cached here). */
+    private CachedAnswer held(QuestionKey key) {
+        return cached(key) ? cache.get(key) : null;
+    }
+
     long nowNanos() {
         return cache.nowNanos();
     }
@@ -225,7 +230,7 @@ public final class BlockResolver {
                 return;
             }
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
-            CachedAnswer hit = cached(key) ? cache.get(key) : null; // counted as a miss already
+            CachedAnswer hit = held(key); // counted as a miss already
             if (hit != null) {
                 long now = cache.nowNanos();
                 if (hit.isFresh(now)) {
@@ -280,10 +285,7 @@ public final class BlockResolver {
             return;
         }
         if (!cached(flight.key)) {
-            CachedAnswer entry = new CachedAnswer(template, Long.MAX_VALUE, 0);
-            for (Waiter w : flight.finish(inflight)) {
-                deliver(w, entry, 0, false);
-            }
+            answerFromUpstream(flight, new CachedAnswer(template, Long.MAX_VALUE, 0));
             return;
         }
         if (!ResponseCache.refreshesData(template)) {
@@ -294,7 +296,11 @@ public final class BlockResolver {
                 return;
             }
         }
-        CachedAnswer entry = cache.put(flight.key, template);
+        answerFromUpstream(flight, cache.put(flight.key, template));
+    }
+
+    /** Answers the flight's waiters with the upstream's answer, as {@code entry} holds it. */
+    private void answerFromUpstream(Flight flight, CachedAnswer entry) {
         for (Waiter w : flight.finish(inflight)) {
             deliver(w, entry, 0, false);
         }
@@ -326,7 +332,7 @@ public final class BlockResolver {
     private void fail(Flight flight, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        CachedAnswer held = cached(flight.key) ? cache.get(flight.key) : null;
+        CachedAnswer held = held(flight.key);
         if (held != null && answerFromHeld(flight, held)) {
             // serve_stale's point (RFC 8767): the upstream failed, the clients got the old answer.
             LOG.log(Level.FINE, "refresh of " + flight.key + " failed; answered from the cache", cause);
