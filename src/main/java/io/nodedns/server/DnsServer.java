@@ -245,11 +245,18 @@ public final class DnsServer {
             bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM));
         }
         InetSocketAddress local = address;
-        for (int i = 0; i < channels; i++) {
-            Channel ch = bind(bootstrap.bind(local), "udp", local);
-            udpChannels.add(ch);
-            bound.add(ch);
-            local = (InetSocketAddress) ch.localAddress();
+        try {
+            for (int i = 0; i < channels; i++) {
+                Channel ch = bind(bootstrap.bind(local), "udp", local);
+                udpChannels.add(ch);
+                bound.add(ch);
+                local = (InetSocketAddress) ch.localAddress();
+            }
+        } catch (IOException | RuntimeException e) {
+            // The channels bound before the failure would otherwise stay open, serving an address
+            // this server reports as not bound (a refused reload would leave them answering).
+            closeUdp(bound);
+            throw e;
         }
         return local;
     }
