@@ -1,5 +1,6 @@
 package io.nodedns.wire;
 
+import static io.nodedns.testing.Templates.scan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -31,15 +32,6 @@ class ResponseScannerEdgeTest {
 
     static Name name(String s) throws Exception {
         return Name.fromString(s);
-    }
-
-    static AnswerTemplate scan(byte[] wire) {
-        ByteBuf buf = Unpooled.wrappedBuffer(wire);
-        try {
-            return ResponseScanner.scan(buf);
-        } finally {
-            buf.release();
-        }
     }
 
     @Test
