@@ -322,7 +322,7 @@ public final class BlockResolver {
         long age = fresh ? held.ageSeconds(now) : 0;
         for (Waiter w : flight.finish(inflight)) {
             if (!fresh) {
-                w.zone.countServedStale();
+                w.zone().countServedStale();
             }
             deliver(w, answer, age, true);
         }
@@ -348,9 +348,9 @@ public final class BlockResolver {
         }
         for (Waiter w : waiters) {
             try {
-                w.responder.error(w.query, w.client, rcode);
-                w.zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
-                w.zone.recordSince(w.qtypeBucket, w.startNanos);
+                w.responder().error(w.query(), w.client(), rcode);
+                w.zone().countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
+                w.zone().recordSince(w.qtypeBucket(), w.startNanos());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "failed to send error answer", e);
             } finally {
@@ -365,10 +365,10 @@ public final class BlockResolver {
 
     private void deliver(Waiter w, CachedAnswer entry, long age, boolean fromCache) {
         try {
-            w.responder.answer(w.query, w.client, entry, age, fromCache);
-            w.zone.countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
+            w.responder().answer(w.query(), w.client(), entry, age, fromCache);
+            w.zone().countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
                     entry.template().rcode());
-            w.zone.recordSince(w.qtypeBucket, w.startNanos);
+            w.zone().recordSince(w.qtypeBucket(), w.startNanos());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "failed to send answer", e);
         } finally {
@@ -377,24 +377,8 @@ public final class BlockResolver {
     }
 
     /** One client waiting for an upstream answer. */
-    private static final class Waiter {
-        final ParsedQuery query;
-        final Responder responder;
-        final Object client;
-        final ZoneMetrics zone;
-        final int qtypeBucket;
-        final long startNanos;
-
-        Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
-               long startNanos) {
-            this.query = query;
-            this.responder = responder;
-            this.client = client;
-            this.zone = zone;
-            this.qtypeBucket = qtypeBucket;
-            this.startNanos = startNanos;
-        }
-    }
+    private record Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
+                          long startNanos) {}
 
     /** One upstream query in flight and the clients waiting for it. */
     private static final class Flight {
@@ -405,7 +389,7 @@ public final class BlockResolver {
 
         Flight(QuestionKey key, Waiter first) {
             this.key = key;
-            this.firstOverTcp = first.responder instanceof TcpQueryHandler;
+            this.firstOverTcp = first.responder() instanceof TcpQueryHandler;
             waiters.add(first);
         }
 
