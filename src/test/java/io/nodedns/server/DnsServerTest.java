@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -120,6 +121,22 @@ class DnsServerTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(5);
+        }
+    }
+
+    /**
+     * {@link Clients#readFrame}, with a reset taken as the end of the stream: the kernel resets a
+     * connection closed with bytes it never handed to the server, which is how a query that was
+     * never read may end, depending on timing.
+     */
+    private static byte[] readFrameOrNullOnReset(DataInputStream in) throws IOException {
+        try {
+            return Clients.readFrame(in);
+        } catch (SocketException e) {
+            if (String.valueOf(e.getMessage()).startsWith("Connection reset")) {
+                return null;
+            }
+            throw e;
         }
     }
 
@@ -313,7 +330,7 @@ class DnsServerTest {
             release.complete(null);
             DataInputStream in = new DataInputStream(b.getInputStream());
             assertEquals(62, new Message(Clients.readFrame(in)).getHeader().getID());
-            assertNull(Clients.readFrame(in), "the query sent after stop began was never read");
+            assertNull(readFrameOrNullOnReset(in), "the query sent after stop began was never read");
             assertEquals(61, new Message(Clients.readFrame(new DataInputStream(a.getInputStream())))
                     .getHeader().getID());
             stopper.join(5000);
