@@ -43,23 +43,14 @@ public final class DisabledZones {
     public boolean excludes(QuestionKey key, ResponseKind kind) {
         switch (kind) {
             case SUCCESS:
-                return inAny(key, successWire);
+                return key.isInAnyZone(successWire);
             case NODATA:
             case NXDOMAIN:
             case SERVFAIL:
-                return inAny(key, denialWire);
+                return key.isInAnyZone(denialWire);
             default:
                 return false;
         }
-    }
-
-    private static boolean inAny(QuestionKey key, byte[][] zones) {
-        for (byte[] zone : zones) {
-            if (key.isInZone(zone)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

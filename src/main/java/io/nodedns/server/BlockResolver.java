@@ -181,18 +181,12 @@ public final class BlockResolver {
 
     /** Whether answers for {@code key} belong in this block's cache. */
     private boolean cached(QuestionKey key) {
-        if (cache == null) {
-            return false;
-        }
-        if (cacheZones == null) {
-            return true;
-        }
-        for (byte[] zone : cacheZones) {
-            if (key.isInZone(zone)) {
-                return true;
-            }
-        }
-        return false;
+        return cache != null && (cacheZones == null || key.isInAnyZone(cacheZones));
+    }
+
+    /** The entry held for {@code key}, or null (also when answers for it are not cached here). */
+    private CachedAnswer held(QuestionKey key) {
+        return cached(key) ? cache.get(key) : null;
     }
 
     long nowNanos() {
@@ -236,7 +230,7 @@ public final class BlockResolver {
                 return;
             }
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
-            CachedAnswer hit = cached(key) ? cache.get(key) : null; // counted as a miss already
+            CachedAnswer hit = held(key); // counted as a miss already
             if (hit != null) {
                 long now = cache.nowNanos();
                 if (hit.isFresh(now)) {
@@ -249,7 +243,7 @@ public final class BlockResolver {
     }
 
     private void send(Flight flight, ByteBufAllocator alloc) {
-        ByteBuf query = alloc.buffer(DnsWire.HEADER_LENGTH + flight.key.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH);
+        ByteBuf query = alloc.buffer(UpstreamQuery.length(flight.key));
         try {
             UpstreamQuery.write(query, flight.key);
             upstream.forward(query, flight.firstOverTcp).whenComplete((response, failure) -> {
@@ -291,10 +285,7 @@ public final class BlockResolver {
             return;
         }
         if (!cached(flight.key)) {
-            CachedAnswer entry = new CachedAnswer(template, Long.MAX_VALUE, 0);
-            for (Waiter w : flight.finish(inflight)) {
-                deliver(w, entry, 0, false);
-            }
+            answerFromUpstream(flight, new CachedAnswer(template, Long.MAX_VALUE, 0));
             return;
         }
         if (!ResponseCache.refreshesData(template)) {
@@ -305,7 +296,11 @@ public final class BlockResolver {
                 return;
             }
         }
-        CachedAnswer entry = cache.put(flight.key, template);
+        answerFromUpstream(flight, cache.put(flight.key, template));
+    }
+
+    /** Answers the flight's waiters with the upstream's answer, as {@code entry} holds it. */
+    private void answerFromUpstream(Flight flight, CachedAnswer entry) {
         for (Waiter w : flight.finish(inflight)) {
             deliver(w, entry, 0, false);
         }
@@ -327,7 +322,7 @@ public final class BlockResolver {
         long age = fresh ? held.ageSeconds(now) : 0;
         for (Waiter w : flight.finish(inflight)) {
             if (!fresh) {
-                w.zone.countServedStale();
+                w.zone().countServedStale();
             }
             deliver(w, answer, age, true);
         }
@@ -337,7 +332,7 @@ public final class BlockResolver {
     private void fail(Flight flight, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        CachedAnswer held = cached(flight.key) ? cache.get(flight.key) : null;
+        CachedAnswer held = held(flight.key);
         if (held != null && answerFromHeld(flight, held)) {
             // serve_stale's point (RFC 8767): the upstream failed, the clients got the old answer.
             LOG.log(Level.FINE, "refresh of " + flight.key + " failed; answered from the cache", cause);
@@ -353,9 +348,9 @@ public final class BlockResolver {
         }
         for (Waiter w : waiters) {
             try {
-                w.responder.error(w.query, w.client, rcode);
-                w.zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
-                w.zone.recordSince(w.qtypeBucket, w.startNanos);
+                w.responder().error(w.query(), w.client(), rcode);
+                w.zone().countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
+                w.zone().recordSince(w.qtypeBucket(), w.startNanos());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "failed to send error answer", e);
             } finally {
@@ -370,10 +365,10 @@ public final class BlockResolver {
 
     private void deliver(Waiter w, CachedAnswer entry, long age, boolean fromCache) {
         try {
-            w.responder.answer(w.query, w.client, entry, age, fromCache);
-            w.zone.countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
+            w.responder().answer(w.query(), w.client(), entry, age, fromCache);
+            w.zone().countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
                     entry.template().rcode());
-            w.zone.recordSince(w.qtypeBucket, w.startNanos);
+            w.zone().recordSince(w.qtypeBucket(), w.startNanos());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "failed to send answer", e);
         } finally {
@@ -382,24 +377,8 @@ public final class BlockResolver {
     }
 
     /** One client waiting for an upstream answer. */
-    private static final class Waiter {
-        final ParsedQuery query;
-        final Responder responder;
-        final Object client;
-        final ZoneMetrics zone;
-        final int qtypeBucket;
-        final long startNanos;
-
-        Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
-               long startNanos) {
-            this.query = query;
-            this.responder = responder;
-            this.client = client;
-            this.zone = zone;
-            this.qtypeBucket = qtypeBucket;
-            this.startNanos = startNanos;
-        }
-    }
+    private record Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
+                          long startNanos) {}
 
     /** One upstream query in flight and the clients waiting for it. */
     private static final class Flight {
@@ -410,7 +389,7 @@ public final class BlockResolver {
 
         Flight(QuestionKey key, Waiter first) {
             this.key = key;
-            this.firstOverTcp = first.responder instanceof TcpQueryHandler;
+            this.firstOverTcp = first.responder() instanceof TcpQueryHandler;
             waiters.add(first);
         }
 

@@ -159,14 +159,18 @@ public final class DnsServer {
     private void close(BoundListener listener) {
         listener.tcp().close().awaitUninterruptibly();
         tcpListeners.remove(listener.tcp());
-        for (Channel ch : listener.udp()) {
-            ch.close().awaitUninterruptibly();
-            udpChannels.remove(ch);
-        }
+        closeUdp(listener.udp());
         // A client keeping a connection busy would otherwise be served by the removed address's
         // old configuration for ever, though its forwarders close after the drain.
         GlobalEventExecutor.INSTANCE.schedule(() -> listener.connections().close(),
                 RETIRED_CONNECTIONS_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void closeUdp(List<Channel> channels) {
+        for (Channel ch : channels) {
+            ch.close().awaitUninterruptibly();
+            udpChannels.remove(ch);
+        }
     }
 
     /**
@@ -184,10 +188,7 @@ public final class DnsServer {
                 Channel tcp = bindTcp(local, processor, connections);
                 return new BoundListener(local, processor, List.copyOf(udp), tcp, connections);
             } catch (IOException e) {
-                for (Channel ch : udp) {
-                    ch.close().awaitUninterruptibly();
-                    udpChannels.remove(ch);
-                }
+                closeUdp(udp);
                 if (attempt >= tries) {
                     throw e;
                 }
@@ -244,11 +245,18 @@ public final class DnsServer {
             bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM));
         }
         InetSocketAddress local = address;
-        for (int i = 0; i < channels; i++) {
-            Channel ch = bind(bootstrap.bind(local), "udp", local);
-            udpChannels.add(ch);
-            bound.add(ch);
-            local = (InetSocketAddress) ch.localAddress();
+        try {
+            for (int i = 0; i < channels; i++) {
+                Channel ch = bind(bootstrap.bind(local), "udp", local);
+                udpChannels.add(ch);
+                bound.add(ch);
+                local = (InetSocketAddress) ch.localAddress();
+            }
+        } catch (IOException | RuntimeException e) {
+            // The channels bound before the failure would otherwise stay open, serving an address
+            // this server reports as not bound (a refused reload would leave them answering).
+            closeUdp(bound);
+            throw e;
         }
         return local;
     }

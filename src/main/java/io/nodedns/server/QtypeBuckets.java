@@ -10,7 +10,6 @@ public final class QtypeBuckets {
     private static final String[] LABELS = {
         "A", "AAAA", "CNAME", "DNSKEY", "DS", "MX", "NSEC3", "NSEC", "NS", "PTR", "RRSIG", "SOA", "SRV", "TXT",
         "HTTPS", "IXFR", "AXFR", "ANY", "other"};
-    private static final int[] TYPES = {1, 28, 5, 48, 43, 15, 50, 47, 2, 12, 46, 6, 33, 16, 65, 251, 252, 255};
 
     public static final int COUNT = LABELS.length;
     public static final int OTHER = COUNT - 1;
@@ -45,10 +44,5 @@ public final class QtypeBuckets {
 
     public static String label(int bucket) {
         return LABELS[bucket];
-    }
-
-    /** The query type a bucket stands for, or -1 for {@code "other"} (for tests). */
-    static int type(int bucket) {
-        return bucket < TYPES.length ? TYPES[bucket] : -1;
     }
 }

@@ -131,8 +131,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             ctx.executor().execute(() -> error(query, client, rcode));
             return;
         }
-        ByteBuf out = ctx.alloc().ioBuffer(2 + DnsWire.HEADER_LENGTH + query.nameLength() + 4
-                + DnsWire.OPT_RECORD_LENGTH);
+        ByteBuf out = ctx.alloc().ioBuffer(2 + ResponseWriter.maxErrorLength(query));
         try {
             out.writeShort(0);
             ResponseWriter.writeError(out, query, rcode);

@@ -97,8 +97,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
 
     @Override
     public void error(ParsedQuery query, Object client, int rcode) {
-        ByteBuf out = channel.alloc().ioBuffer(DnsWire.HEADER_LENGTH + query.nameLength() + 4
-                + DnsWire.OPT_RECORD_LENGTH);
+        ByteBuf out = channel.alloc().ioBuffer(ResponseWriter.maxErrorLength(query));
         ResponseWriter.writeError(out, query, rcode);
         send(out, client);
     }

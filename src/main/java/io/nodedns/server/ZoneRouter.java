@@ -58,12 +58,6 @@ public final class ZoneRouter {
         return null;
     }
 
-    /** The block for {@code key}'s name, or null if none of this listener's zones contains it. */
-    BlockResolver route(QuestionKey key) {
-        int i = routeIndex(key);
-        return i < 0 ? null : resolvers[i];
-    }
-
     /** The route index for {@code key}'s name, or -1 if none of this listener's zones contains it. */
     int routeIndex(QuestionKey key) {
         for (int i = 0; i < zones.length; i++) {

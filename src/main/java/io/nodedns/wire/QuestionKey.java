@@ -151,6 +151,16 @@ public final class QuestionKey implements Comparable<QuestionKey> {
         return true;
     }
 
+    /** True when the name is in at least one of {@code zonesWire} (see {@link #isInZone}). */
+    public boolean isInAnyZone(byte[][] zonesWire) {
+        for (byte[] zone : zonesWire) {
+            if (isInZone(zone)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The name in presentation form, e.g. {@code www.example.com.}; for logs only. */
     public String nameText() {
         return WireNames.toText(name, 0, nameLength);

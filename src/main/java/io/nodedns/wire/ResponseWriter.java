@@ -41,11 +41,7 @@ public final class ResponseWriter {
         int base = out.writerIndex();
         out.writeBytes(message);
         out.setShort(base + DnsWire.OFFSET_ID, query.id());
-        int flags = patchFlags(((message[2] & 0xFF) << 8) | (message[3] & 0xFF), query);
-        if (fromCache) {
-            flags &= ~DnsWire.FLAG_AA;
-        }
-        out.setShort(base + DnsWire.OFFSET_FLAGS, flags);
+        out.setShort(base + DnsWire.OFFSET_FLAGS, replayFlags(message, fromCache, query));
         query.writeRawName(out, base + DnsWire.HEADER_LENGTH);
         long cap = Math.min(lifetimeSeconds, Integer.MAX_VALUE);
         for (int i = 0, n = answer.ttlCount(); i < n; i++) {
@@ -65,13 +61,14 @@ public final class ResponseWriter {
      * client's question, no records but our OPT (RFC 2181 §9: a client that sees
      * TC retries over TCP and ignores partial sections).
      */
-    public static void writeTruncated(ByteBuf out, AnswerTemplate answer, boolean fromCache, ParsedQuery query) {
-        byte[] message = answer.bytes();
-        int flags = patchFlags(((message[2] & 0xFF) << 8) | (message[3] & 0xFF), query) | DnsWire.FLAG_TC;
-        if (fromCache) {
-            flags &= ~DnsWire.FLAG_AA;
-        }
+    private static void writeTruncated(ByteBuf out, AnswerTemplate answer, boolean fromCache, ParsedQuery query) {
+        int flags = replayFlags(answer.bytes(), fromCache, query) | DnsWire.FLAG_TC;
         writeHeaderAndQuestion(out, query, flags, query.edns(), 0);
+    }
+
+    /** The most {@link #writeError} writes for {@code query}: header, question, OPT. */
+    public static int maxErrorLength(ParsedQuery query) {
+        return DnsWire.HEADER_LENGTH + query.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH;
     }
 
     /**
@@ -86,10 +83,15 @@ public final class ResponseWriter {
         writeHeaderAndQuestion(out, query, flags, query.edns() || rcode > DnsWire.RCODE_MASK, rcode >>> 4);
     }
 
-    /** Client's RD and CD bits replace the upstream's; QR is set (RFC 1035 §4.1.1). */
-    private static int patchFlags(int upstreamFlags, ParsedQuery query) {
+    /**
+     * The flags of a replay of {@code message}: the client's RD and CD bits replace the upstream's,
+     * QR is set (RFC 1035 §4.1.1), AA is cleared when served from the cache.
+     */
+    private static int replayFlags(byte[] message, boolean fromCache, ParsedQuery query) {
+        int upstreamFlags = ((message[2] & 0xFF) << 8) | (message[3] & 0xFF);
         int clientBits = query.flags() & (DnsWire.FLAG_RD | DnsWire.FLAG_CD);
-        return (upstreamFlags & ~(DnsWire.FLAG_RD | DnsWire.FLAG_CD)) | clientBits | DnsWire.FLAG_QR;
+        int flags = (upstreamFlags & ~(DnsWire.FLAG_RD | DnsWire.FLAG_CD)) | clientBits | DnsWire.FLAG_QR;
+        return fromCache ? flags & ~DnsWire.FLAG_AA : flags;
     }
 
     /** Writes a header (no records but the question, if readable, and optionally our OPT). */

@@ -12,6 +12,11 @@ import io.netty.buffer.ByteBuf;
 public final class UpstreamQuery {
     private UpstreamQuery() {}
 
+    /** The length of the query {@link #write} writes for {@code key}: header, question, OPT. */
+    public static int length(QuestionKey key) {
+        return DnsWire.HEADER_LENGTH + key.nameLength() + 4 + DnsWire.OPT_RECORD_LENGTH;
+    }
+
     /** Appends the query at {@code out}'s writer index with ID 0 (the forwarder assigns IDs). */
     public static void write(ByteBuf out, QuestionKey key) {
         int flags = DnsWire.FLAG_RD | (key.checkingDisabled() ? DnsWire.FLAG_CD : 0);

@@ -2,9 +2,8 @@ package io.nodedns.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
+import io.nodedns.testing.Templates;
 import io.nodedns.wire.AnswerTemplate;
-import io.nodedns.wire.ResponseScanner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -118,14 +117,9 @@ final class DnsFixtures {
 
     /** The template nodedns would cache for the upstream response {@code responseWire}. */
     static AnswerTemplate template(byte[] responseWire) {
-        ByteBuf buf = Unpooled.wrappedBuffer(responseWire);
-        try {
-            AnswerTemplate template = ResponseScanner.scan(buf);
-            check(template != null, "ResponseScanner rejected the fixture response");
-            return template;
-        } finally {
-            buf.release();
-        }
+        AnswerTemplate template = Templates.scan(responseWire);
+        check(template != null, "ResponseScanner rejected the fixture response");
+        return template;
     }
 
     /** Parses the readable bytes of {@code buf} with dnsjava (indices untouched, the caller keeps ownership). */

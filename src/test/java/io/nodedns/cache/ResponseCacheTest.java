@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.QuestionKey;
-import io.nodedns.wire.ResponseScanner;
+import io.nodedns.testing.Templates;
 import io.nodedns.wire.WireNames;
 import java.net.InetAddress;
 import java.util.List;
@@ -59,12 +57,7 @@ class ResponseCacheTest {
     }
 
     static AnswerTemplate scan(Message m) {
-        ByteBuf buf = Unpooled.wrappedBuffer(m.toWire());
-        try {
-            return ResponseScanner.scan(buf);
-        } finally {
-            buf.release();
-        }
+        return Templates.scan(m.toWire());
     }
 
     private ResponseCache cache(CachePolicy policy) {

@@ -137,8 +137,13 @@ class QueryHandlerChannelTest {
     }
 
     private EmbeddedChannel tcpChannel() {
+        return tcpChannel(false);
+    }
+
+    /** The TCP pipeline as DnsServer builds it (less the idle timer), draining or not. */
+    private EmbeddedChannel tcpChannel(boolean draining) {
         return new EmbeddedChannel(new LengthFieldBasedFrameDecoder(2 + 4096, 0, 2, 0, 2, true),
-                new TcpQueryHandler(processor, () -> false));
+                new TcpQueryHandler(processor, () -> draining));
     }
 
     private static List<Message> tcpAnswers(EmbeddedChannel ch) throws Exception {
@@ -197,8 +202,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void tcpDropsWhatArrivesOnceDrainingAndStopsReading() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new LengthFieldBasedFrameDecoder(2 + 4096, 0, 2, 0, 2, true),
-                new TcpQueryHandler(processor, () -> true));
+        EmbeddedChannel ch = tcpChannel(true);
         byte[] q = ByteBufUtil.decodeHexDump(GLIBC_A);
         ByteBuf framed = PooledByteBufAllocator.DEFAULT.buffer().writeShort(q.length).writeBytes(q);
         ch.writeInbound(framed);

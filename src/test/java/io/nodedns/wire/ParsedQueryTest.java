@@ -215,4 +215,12 @@ class ParsedQueryTest {
         assertFalse(key.isInZone(WireNames.toWire("a.www.example.com.")));
         assertArrayEquals(new byte[] {0}, WireNames.toWire("."));
     }
+
+    @Test
+    void inAnyZoneIsInZoneForSomeZoneOfTheList() {
+        QuestionKey key = QuestionKey.of(WireNames.toWire("www.example.com."), 1, 1, false, false);
+        assertTrue(key.isInAnyZone(new byte[][] {WireNames.toWire("ample.com."), WireNames.toWire("com.")}));
+        assertFalse(key.isInAnyZone(new byte[][] {WireNames.toWire("ample.com."), WireNames.toWire("org.")}));
+        assertFalse(key.isInAnyZone(new byte[0][]));
+    }
 }

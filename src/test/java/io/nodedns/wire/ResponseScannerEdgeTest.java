@@ -1,5 +1,6 @@
 package io.nodedns.wire;
 
+import static io.nodedns.testing.Templates.scan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,15 +34,6 @@ class ResponseScannerEdgeTest {
         return Name.fromString(s);
     }
 
-    static AnswerTemplate scan(byte[] wire) {
-        ByteBuf buf = Unpooled.wrappedBuffer(wire);
-        try {
-            return ResponseScanner.scan(buf);
-        } finally {
-            buf.release();
-        }
-    }
-
     @Test
     void optInTheMiddleOfAdditionalIsCutOutAndLaterPointersFollow() throws Exception {
         Name svc = name("_http._tcp.svc.example.");
@@ -65,7 +57,6 @@ class ResponseScannerEdgeTest {
         assertNotNull(t);
         assertEquals(wire.length - 11, t.length());
         assertEquals(3, t.ttlCount());
-        ParsedQuery q = ResponseWriterTest.clientQuery("www.example.com.", false, 0, false, true);
         Message replay = new Message(java.util.Arrays.copyOf(t.bytes(), t.length()));
         assertNull(replay.getOPT());
         List<Record> glue = replay.getSection(Section.ADDITIONAL);
@@ -74,7 +65,6 @@ class ResponseScannerEdgeTest {
         assertEquals(target, glue.get(1).getName(), "a pointer to a name after the OPT still resolves");
         assertEquals(40, glue.get(0).getTTL());
         assertEquals(50, glue.get(1).getTTL(), "TTL offsets after the OPT are shifted too");
-        assertTrue(q.questionValid());
     }
 
     static int indexOf(byte[] haystack, byte[] needle) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.nodedns.testing.Templates;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,12 +71,7 @@ class ResponseWriterTest {
     }
 
     static AnswerTemplate scan(Message m) {
-        ByteBuf buf = Unpooled.wrappedBuffer(m.toWire());
-        try {
-            return ResponseScanner.scan(buf);
-        } finally {
-            buf.release();
-        }
+        return Templates.scan(m.toWire());
     }
 
     static ParsedQuery clientQuery(String qname, boolean edns, int udpSize, boolean dnssecOk, boolean rd)
@@ -154,15 +150,11 @@ class ResponseWriterTest {
     void scanRejectsMalformedResponses() throws Exception {
         byte[] wire = upstreamAnswer().toWire();
         for (int cut : new int[] {5, 20, 40, wire.length - 1}) {
-            ByteBuf buf = Unpooled.wrappedBuffer(java.util.Arrays.copyOf(wire, cut));
-            assertNull(ResponseScanner.scan(buf), "cut at " + cut);
-            buf.release();
+            assertNull(Templates.scan(java.util.Arrays.copyOf(wire, cut)), "cut at " + cut);
         }
         byte[] query = wire.clone();
         query[2] &= 0x7F; // QR=0
-        ByteBuf buf = Unpooled.wrappedBuffer(query);
-        assertNull(ResponseScanner.scan(buf));
-        buf.release();
+        assertNull(Templates.scan(query));
     }
 
     @Test
@@ -277,5 +269,20 @@ class ResponseWriterTest {
         assertFalse(m.getHeader().getFlag(Flags.QR));
         assertEquals(1232, m.getOPT().getPayloadSize());
         assertTrue((m.getOPT().getFlags() & ExtendedFlags.DO) != 0);
+    }
+
+    @Test
+    void announcedLengthsAreWhatIsWritten() throws Exception {
+        ParsedQuery q = clientQuery("WWW.Example.COM.", true, 4096, true, false);
+        ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer();
+        try {
+            UpstreamQuery.write(out, q.key());
+            assertEquals(UpstreamQuery.length(q.key()), out.readableBytes());
+            out.clear();
+            ResponseWriter.writeError(out, q, DnsWire.RCODE_BADVERS);
+            assertEquals(ResponseWriter.maxErrorLength(q), out.readableBytes(), "question and OPT: the most");
+        } finally {
+            out.release();
+        }
     }
 }
