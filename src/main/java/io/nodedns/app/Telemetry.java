@@ -10,7 +10,6 @@ import io.nodedns.metrics.HealthSelfCheck;
 import io.nodedns.metrics.HealthState;
 import io.nodedns.metrics.HttpEndpointServer;
 import io.nodedns.metrics.MetricsEndpoint;
-import io.nodedns.metrics.MetricsHttpServer;
 import io.nodedns.metrics.NodednsMetrics;
 import io.nodedns.metrics.ReadyEndpoint;
 import io.nodedns.metrics.ReloadOutcomes;
@@ -54,7 +53,7 @@ final class Telemetry {
     private HttpSpec httpServes = HttpSpec.NONE;
     private HealthSelfCheck healthSelfCheck;
     private SelfCheckSpec healthSelfCheckServes;
-    private MetricsHttpServer setupMetricsServer;
+    private HttpEndpointServer setupMetricsServer;
 
     Telemetry(QueryCounters counters, ReloadOutcomes reloads, SetupErrors setupErrors) {
         this.counters = counters;
@@ -77,7 +76,8 @@ final class Telemetry {
         PrometheusMeterRegistry setupRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         setupErrors.bindTo(setupRegistry);
         try {
-            setupMetricsServer = MetricsHttpServer.start(setupRegistry, List.of(address));
+            setupMetricsServer = HttpEndpointServer.builder("metrics")
+                    .serve(address, "/metrics", new MetricsEndpoint(setupRegistry)).start();
         } catch (IOException e) {
             LOG.warning(e.getMessage() + "; coredns_nodecache_setup_errors_total is not served");
             setupRegistry.close();

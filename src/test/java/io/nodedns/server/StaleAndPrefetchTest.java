@@ -10,7 +10,8 @@ import io.nodedns.cache.PrefetchPolicy;
 import io.nodedns.cache.ResponseCache;
 import io.nodedns.cache.StalePolicy;
 import io.nodedns.metrics.CoreDnsMetrics;
-import io.nodedns.metrics.MetricsHttpServer;
+import io.nodedns.metrics.HttpEndpointServer;
+import io.nodedns.metrics.MetricsEndpoint;
 import io.nodedns.metrics.NodednsMetrics;
 import io.nodedns.metrics.Scrape;
 import io.nodedns.transport.NettyTransport;
@@ -65,7 +66,7 @@ class StaleAndPrefetchTest {
     private ZoneRouter router;
     private InetSocketAddress address;
     private PrometheusMeterRegistry registry;
-    private MetricsHttpServer metrics;
+    private HttpEndpointServer metrics;
 
     /** a.* and x.* exist (A 127.0.0.OCTET, TTL 100); names starting nx. do not. */
     private Message answer(Message q) {
@@ -359,8 +360,8 @@ class StaleAndPrefetchTest {
         start(prefetch(1), stale(Duration.ofHours(1), StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE, DIRECT);
         registry = NodednsMetrics.newRegistry();
         CoreDnsMetrics coreDns = new CoreDnsMetrics(registry, server, List.of(), System::nanoTime);
-        metrics = MetricsHttpServer.start(registry,
-                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+        metrics = HttpEndpointServer.builder("metrics").serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                "/metrics", new MetricsEndpoint(registry)).start();
 
         ask("a.example.");
         advanceSeconds(95);
