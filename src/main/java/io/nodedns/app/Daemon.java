@@ -29,6 +29,7 @@ import io.nodedns.upstream.ForwardPolicy;
 import io.nodedns.upstream.Forwarder;
 import io.nodedns.upstream.ForwarderSettings;
 import io.nodedns.upstream.TransportMode;
+import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -332,10 +333,10 @@ public final class Daemon implements AutoCloseable {
      * cover every zone of the block (the usual case: no filtering per query).
      */
     static byte[][] cacheZones(ServerBlock block, CacheSettings cache) {
-        List<byte[]> zones = cache.zones().stream().map(WireNames::toWire).collect(Collectors.toList());
-        boolean coversBlock = block.keys().stream().allMatch(k -> zones.stream().anyMatch(
-                z -> io.nodedns.wire.QuestionKey.of(WireNames.toWire(k.zone()), 0, 0, false, false).isInZone(z)));
-        return coversBlock ? null : zones.toArray(new byte[0][]);
+        byte[][] zones = cache.zones().stream().map(WireNames::toWire).toArray(byte[][]::new);
+        boolean coversBlock = block.keys().stream().allMatch(
+                k -> QuestionKey.of(WireNames.toWire(k.zone()), 0, 0, false, false).isInAnyZone(zones));
+        return coversBlock ? null : zones;
     }
 
     static CachePolicy policy(CacheSettings c) {

@@ -72,7 +72,7 @@ final class LoopProbe {
      * it back to us sends what a client's HINFO query for the name would look like.
      */
     ByteBuf newQuery(ByteBufAllocator alloc) {
-        ByteBuf query = alloc.buffer(DnsWire.HEADER_LENGTH + wireName.length + 4 + DnsWire.OPT_RECORD_LENGTH);
+        ByteBuf query = alloc.buffer(UpstreamQuery.length(key));
         UpstreamQuery.write(query, key);
         return query;
     }

@@ -32,7 +32,6 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     private static final Logger LOG = Logger.getLogger(TcpQueryHandler.class.getName());
     /** Pending queries at which reading pauses. */
     static final int PAUSE_AT = 128;
-    private static final int MAX_TCP_MESSAGE = 65535;
 
     private final QueryProcessor processor;
     private final java.util.function.BooleanSupplier draining;
@@ -116,7 +115,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         try {
             out.writeShort(0);
             ResponseWriter.writeAnswer(out, answer.template(), answer.lifetimeSeconds(), ageSeconds, fromCache,
-                    query, MAX_TCP_MESSAGE);
+                    query, DnsWire.MAX_MESSAGE_LENGTH);
         } catch (RuntimeException e) {
             out.release();
             answered();

@@ -11,9 +11,6 @@ import io.nodedns.wire.DnsWire;
  * method here takes or releases a reference.
  */
 final class DnsMessages {
-    /** RFC 1035 §4.2.2: the TCP length prefix is 16 bits, so no DNS message is longer. */
-    static final int MAX_MESSAGE_LENGTH = 0xFFFF;
-
     private DnsMessages() {
     }
 

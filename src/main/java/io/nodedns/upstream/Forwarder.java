@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.nodedns.transport.NettyTransport;
+import io.nodedns.wire.DnsWire;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -94,9 +95,9 @@ public final class Forwarder implements AutoCloseable {
         }
         int questionLength;
         try {
-            if (query.readableBytes() > DnsMessages.MAX_MESSAGE_LENGTH) {
+            if (query.readableBytes() > DnsWire.MAX_MESSAGE_LENGTH) {
                 throw new IllegalArgumentException("query of " + query.readableBytes() + " bytes exceeds "
-                        + DnsMessages.MAX_MESSAGE_LENGTH);
+                        + DnsWire.MAX_MESSAGE_LENGTH);
             }
             questionLength = DnsMessages.questionLength(query, query.readerIndex());
         } catch (IllegalArgumentException malformed) {

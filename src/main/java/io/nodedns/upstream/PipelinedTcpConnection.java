@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.nodedns.wire.DnsWire;
 
 /**
  * A persistent TCP connection to one upstream carrying many queries at once (RFC 7766
@@ -62,7 +63,7 @@ final class PipelinedTcpConnection extends UpstreamChannel {
      */
     private static final class ResponseFrameDecoder extends LengthFieldBasedFrameDecoder {
         ResponseFrameDecoder() {
-            super(DnsMessages.MAX_MESSAGE_LENGTH + 2, 0, 2, 0, 2);
+            super(DnsWire.MAX_MESSAGE_LENGTH + 2, 0, 2, 0, 2);
         }
 
         @Override

@@ -11,6 +11,8 @@ public final class DnsWire {
     private DnsWire() {}
 
     public static final int HEADER_LENGTH = 12;
+    /** RFC 1035 §4.2.2: the TCP length prefix is 16 bits, so no DNS message is longer. */
+    public static final int MAX_MESSAGE_LENGTH = 0xFFFF;
     /** Largest name in wire form, RFC 1035 §2.3.4. */
     public static final int MAX_NAME_LENGTH = 255;
     public static final int MAX_LABEL_LENGTH = 63;
