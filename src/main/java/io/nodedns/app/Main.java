@@ -105,6 +105,28 @@ public final class Main {
             loopDetected.set(true);
             stopSignal.countDown();
         };
+        // Before anything binds: once a listener answers, a supervisor may already send SIGTERM, and
+        // the JVM's default action would end the process with 143 instead of an orderly stop.
+        // A signal during the start is kept by the latch and acted on as soon as the start is done.
+        AtomicLong firstSignalNanos = new AtomicLong();
+        AtomicBoolean drained = new AtomicBoolean();
+        SignalHandler onSignal = s -> {
+            long now = System.nanoTime();
+            if (firstSignalNanos.compareAndSet(0, now)) {
+                stopSignal.countDown();
+            } else if (!drained.get() && now - firstSignalNanos.get() > SECOND_SIGNAL_AFTER.toNanos()) {
+                // An impatient operator (or supervisor): stop waiting for queries in flight. A
+                // second signal within a second is the same stop seen twice (Ctrl-C plus a
+                // wrapper's SIGTERM), and one after the drain changes nothing.
+                log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
+                Runtime.getRuntime().halt(1);
+            }
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
+        // SIGUSR1's default action ends the process; until the reloader takes it over, a reload
+        // asked for during the start has nothing to do: the daemon starts from the file as read.
+        Signal.handle(new Signal("USR1"), s -> log.info("SIGUSR1 during the start: serving the configuration just read"));
         Daemon daemon;
         try {
             daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop);
@@ -122,22 +144,6 @@ public final class Main {
         });
         ConfigReloader reloader = startReloads(config, defaultPort, daemon, text, reloadThread, log);
 
-        AtomicLong firstSignalNanos = new AtomicLong();
-        AtomicBoolean drained = new AtomicBoolean();
-        SignalHandler onSignal = s -> {
-            long now = System.nanoTime();
-            if (firstSignalNanos.compareAndSet(0, now)) {
-                stopSignal.countDown();
-            } else if (!drained.get() && now - firstSignalNanos.get() > SECOND_SIGNAL_AFTER.toNanos()) {
-                // An impatient operator (or supervisor): stop waiting for queries in flight. A
-                // second signal within a second is the same stop seen twice (Ctrl-C plus a
-                // wrapper's SIGTERM), and one after the drain changes nothing.
-                log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
-                Runtime.getRuntime().halt(1);
-            }
-        };
-        Signal.handle(new Signal("TERM"), onSignal);
-        Signal.handle(new Signal("INT"), onSignal);
         try {
             stopSignal.await();
             reloader.close();
