@@ -602,7 +602,8 @@ NC_STUBS_BROKEN=('{' '  "example.test": ["127.0.2.1:5300"],' '  "stub.test" ["12
 NC_STUBS_ADDED=('{' '  "example.test": ["127.0.2.1:5300"],' '  "stub.test": ["127.0.3.12:5300"]' '}')
 
 # The DaemonSet's args (nodelocaldns.yaml), with the ConfigMap mounts' paths under
-# $NC_DIR, and the two setup flags nodedns cannot honour yet turned off.
+# $NC_DIR. Each start here adds -setupinterface=false -setupiptables=false: this script runs in
+# the host's namespace, whose links and iptables are not ours (netns.sh checks the node networking).
 NC_DAEMONSET_ARGS=()
 nc_daemonset_args() {
   NC_DAEMONSET_ARGS=(-localip "$NC_LOCAL,$NC_SERVER" -conf "$NC_DIR/Corefile" -upstreamsvc kube-dns-upstream
@@ -618,13 +619,12 @@ nc_setup() {
 }
 
 # --- check 4: the command line in node mode ----------------------------------
-expect_setup_flag_refused() { # expect_setup_flag_refused FLAG-NAMED EXTRA-ARGS...: exit 1 naming the flag, nothing served
-  local named=$1 err rc; shift
+expect_refused() { # expect_refused MESSAGE ARGS...: exit 1 with MESSAGE on stderr, nothing served
+  local message=$1 err rc; shift
   rm -f "$NC_DIR/node-cache.pid"
-  err=$(KUBE_DNS_UPSTREAM_SERVICE_HOST=$UP_ADDR nodedns_fg "${NC_DAEMONSET_ARGS[@]}" "$@" 2>&1 >/dev/null); rc=$?
-  if [ $rc = 1 ] && grep -q "node networking is not implemented yet" <<<"$err" && grep -qF -- "$named" <<<"$err" \
-     && [ ! -e "$NC_DIR/node-cache.pid" ]; then return 0; fi
-  echo "expected exit 1, 'node networking is not implemented yet' and '$named' on stderr, no pidfile;"
+  err=$(KUBE_DNS_UPSTREAM_SERVICE_HOST=$UP_ADDR nodedns_fg "$@" 2>&1 >/dev/null); rc=$?
+  if [ $rc = 1 ] && grep -qF -- "$message" <<<"$err" && [ ! -e "$NC_DIR/node-cache.pid" ]; then return 0; fi
+  echo "expected exit 1, '$message' on stderr, no pidfile;"
   echo "got exit $rc, pidfile $([ -e "$NC_DIR/node-cache.pid" ] && echo written || echo absent), stderr:"; echo "$err"; return 1
 }
 
@@ -805,10 +805,13 @@ check_node_local_dns() {
     || { echo "      (the node-local-dns checks are skipped)"; return; }
 
   # check 4: the command line in node mode
-  check "node-local-dns: DaemonSet args with -setupinterface left at true -> exit 1, not implemented yet" \
-    expect_setup_flag_refused "-setupinterface=true" -setupiptables=false
-  check "node-local-dns: DaemonSet args with -setupiptables left at true -> exit 1, not implemented yet" \
-    expect_setup_flag_refused "-setupiptables=true" -setupinterface=false
+  # (the node networking itself is checked in network namespaces by netns.sh: never on this host's links)
+  check "node-local-dns: DaemonSet args plus -setupebtables -> exit 1, not supported, nothing changed" \
+    expect_refused "-setupebtables=true: nodedns does not install ebtables broute rules" \
+    "${NC_DAEMONSET_ARGS[@]}" -setupinterface=false -setupiptables=false -setupebtables
+  check "node-local-dns: node-only flags without -localip -> exit 1 naming them" \
+    expect_refused "-localip is required with -basecorefile, -kubednscm" \
+    -conf "$NC_DIR/Corefile" -basecorefile "$NC_DIR/coredns/Corefile.base" -kubednscm "$NC_DIR/kube-dns"
   check "node-local-dns: DaemonSet args plus an unknown flag -> exit 2" expect_node_mode_unknown_flag_exit_2
   check "node-local-dns: -check on the sed-substituted template -> exit 0, valid, nothing bound" expect_node_mode_check_valid
   rm -f "$NC_DIR/Corefile"   # -check rendered it; the daemon must write it itself

@@ -56,12 +56,14 @@ import java.util.Optional;
  * @param initialDelay      {@code -initialdelay}: node-cache's delay before configuring iptables
  * @param healthPort        {@code -health-port}: the health port the iptables rules exempt from conntrack
  * @param pidfile           {@code -pidfile}: where to write the process id once serving; null for nowhere
+ * @param nodeFlagsGiven    the node-mode-only flags given, as {@code -name}, in command line order
  */
 public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String metricsListenAddress, boolean version,
                           boolean help, boolean check, List<InetAddress> localIps, Path baseCorefile,
                           Path corefile, Path kubeDnsConfigDir, String upstreamService, boolean setupInterface,
                           String interfaceName, boolean setupIptables, boolean setupEbtables, boolean skipTeardown,
-                          Duration syncInterval, Duration initialDelay, int healthPort, Path pidfile) {
+                          Duration syncInterval, Duration initialDelay, int healthPort, Path pidfile,
+                          List<String> nodeFlagsGiven) {
 
     /** Environment variable that overrides the resolv.conf path (tests point it at their own server). */
     public static final String RESOLV_CONF_ENV = "NODEDNS_RESOLV_CONF";
@@ -86,7 +88,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             "Without -localip and -conf: the laptop default, a cache on 127.0.0.1:5353 forwarding to the",
             "resolvers of resolv.conf. With -localip: node mode, as node-cache of node-local-dns.",
             "",
-            "  -localip IP[,IP...]     node-local addresses, one IP family; turns node mode on",
+            "  -localip IP[,IP...]     node-local addresses, IPv4, IPv6 or both; turns node mode on",
             "  -conf FILE              Corefile to serve; in node mode also where the rendered",
             "                          template is written (default: -corefile in node mode)",
             "  -basecorefile FILE      Corefile template of the node-local-dns ConfigMap",
@@ -103,7 +105,8 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             "  -skipteardown[=BOOL]    keep interface and rules on exit (default false)",
             "  -syncinterval DURATION  how often interface and rules are checked; seconds or a Go",
             "                          duration (default 60s)",
-            "  -initialdelay DURATION  delay before iptables rules are configured (default 10s)",
+            "  -initialdelay DURATION  accepted for node-cache; not needed: the rules go in as soon as",
+            "                          the listeners are bound (default 10s)",
             "  -health-port N          health port exempted from conntrack (default 8080)",
             "  -metrics-listen-address [HOST]:PORT",
             "                          where coredns_nodecache_setup_errors_total is served (default",
@@ -119,8 +122,17 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             "  -h, -help               print this help and exit",
             "Flags take one or two dashes and -flag=value or -flag value; booleans -flag or -flag=false.");
 
+    /**
+     * Flags that mean something only in node mode: node-cache has no other mode, so a DaemonSet
+     * that lost its {@code -localip} must not quietly run as a plain forwarder.
+     */
+    static final java.util.Set<String> NODE_ONLY_FLAGS = java.util.Set.of("basecorefile", "corefile", "kubednscm",
+            "upstreamsvc", "setupinterface", "interfacename", "setupiptables", "setupebtables", "skipteardown",
+            "syncinterval", "initialdelay", "health-port");
+
     public CommandLine {
         localIps = List.copyOf(localIps);
+        nodeFlagsGiven = List.copyOf(nodeFlagsGiven);
     }
 
     /** A command line that cannot be run; the message says why (exit code 2). */
@@ -163,6 +175,9 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             Flag flag = flags.get(name);
             if (flag == null) {
                 throw new UsageException("flag provided but not defined: -" + name);
+            }
+            if (NODE_ONLY_FLAGS.contains(name) && !values.nodeFlagsGiven.contains("-" + name)) {
+                values.nodeFlagsGiven.add("-" + name);
             }
             if (flag.bool()) {
                 String text = inline == null ? "true" : inline;
@@ -210,31 +225,21 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
     }
 
     /**
-     * Why this node-mode command line cannot run yet, if it cannot: creating the interface and
-     * installing iptables/ebtables rules is not built, and a DaemonSet that asks for them must not
-     * run as if it had them (pods would query an address nobody holds). Empty outside node mode
-     * and when every setup flag is off.
+     * Why this command line must not start, if it must not: node-mode flags without {@code -localip}
+     * (node-cache refuses to start without it: its flag check rejects the empty address), or
+     * {@code -setupebtables}, which nodedns does not do. Empty when it may start.
      */
-    public Optional<String> unsupportedNodeSetup() {
-        if (!nodeMode()) {
-            return Optional.empty();
+    public Optional<String> nodeSetupRefusal() {
+        if (!nodeMode() && !nodeFlagsGiven.isEmpty()) {
+            return Optional.of("-localip is required with " + String.join(", ", nodeFlagsGiven)
+                    + ": they configure node mode, and -localip names the addresses it serves");
         }
-        List<String> asked = new ArrayList<>();
-        if (setupInterface) {
-            asked.add("-setupinterface=true (creating the " + interfaceName + " interface)");
+        if (nodeMode() && setupEbtables) {
+            return Optional.of("-setupebtables=true: nodedns does not install ebtables broute rules (node-cache's "
+                    + "option for pods behind a bridge that must not see the local addresses); run with "
+                    + "-setupebtables=false");
         }
-        if (setupIptables) {
-            asked.add("-setupiptables=true (installing the NOTRACK and ACCEPT iptables rules)");
-        }
-        if (setupEbtables) {
-            asked.add("-setupebtables=true (installing the ebtables broute rules)");
-        }
-        if (asked.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of("node networking is not implemented yet: " + String.join(", ", asked)
-                + "; run with -setupinterface=false -setupiptables=false -setupebtables=false and create the "
-                + interfaceName + " interface with the -localip addresses and the iptables rules yourself");
+        return Optional.empty();
     }
 
     /**
@@ -411,11 +416,13 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
         Duration initialDelay = DEFAULT_INITIAL_DELAY;
         int healthPort = DEFAULT_HEALTH_PORT;
         Path pidfile;
+        final List<String> nodeFlagsGiven = new ArrayList<>();
 
         CommandLine toCommandLine() {
             return new CommandLine(conf, resolvConf, dnsPort, metricsListenAddress, version, help, check, localIps,
                     baseCorefile, corefile, kubeDnsConfigDir, upstreamService, setupInterface, interfaceName,
-                    setupIptables, setupEbtables, skipTeardown, syncInterval, initialDelay, healthPort, pidfile);
+                    setupIptables, setupEbtables, skipTeardown, syncInterval, initialDelay, healthPort, pidfile,
+                    nodeFlagsGiven);
         }
     }
 }

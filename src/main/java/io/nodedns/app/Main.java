@@ -68,8 +68,8 @@ public final class Main {
             System.out.println("nodedns " + version());
             return 0;
         }
-        if (!cmd.check() && cmd.unsupportedNodeSetup().isPresent()) {
-            log.severe(cmd.unsupportedNodeSetup().get());
+        if (cmd.nodeSetupRefusal().isPresent()) {
+            log.severe(cmd.nodeSetupRefusal().get());
             return 1;
         }
         int defaultPort = cmd.dnsPort() != null ? cmd.dnsPort() : DEFAULT_DNS_PORT;

@@ -55,8 +55,9 @@ public record NodeCacheInputs(Path baseCorefile, Path kubeDnsConfigDir, String u
 
     /**
      * Parses {@code -localip} as node-cache's {@code parseAndValidateFlags} does: a comma list of
-     * IP addresses (Go's {@code net.ParseIP}: no empty entries, no zone ids, no host names), all of
-     * one family, because the iptables rules go to either iptables or ip6tables.
+     * IP addresses (Go's {@code net.ParseIP}: no empty entries, no zone ids, no host names), each
+     * once. Unlike node-cache, IPv4 and IPv6 may be mixed (a dual-stack node): each address's rules
+     * go to iptables or ip6tables by its own family.
      *
      * @throws IllegalArgumentException with a message saying what is wrong
      */
@@ -67,9 +68,8 @@ public record NodeCacheInputs(Path baseCorefile, Path kubeDnsConfigDir, String u
             if (ip == null) {
                 throw new IllegalArgumentException("not an IP address: \"" + entry + "\"");
             }
-            if (!ips.isEmpty() && (ips.get(0) instanceof Inet6Address) != (ip instanceof Inet6Address)) {
-                throw new IllegalArgumentException("unexpected IP family for " + entry + ", want IPv6="
-                        + (ips.get(0) instanceof Inet6Address) + " like " + ips.get(0).getHostAddress());
+            if (ips.contains(ip)) {
+                throw new IllegalArgumentException("duplicate address " + entry);
             }
             ips.add(ip);
         }

@@ -166,8 +166,8 @@ class CommandLineTest {
         "-localip=                   | invalid value \"\" for flag -localip: not an IP address: \"\"",
         "-localip 169.254.20.10,     | invalid value \"169.254.20.10,\" for flag -localip: not an IP address: \"\"",
         "-localip node1              | invalid value \"node1\" for flag -localip: not an IP address: \"node1\"",
-        "-localip 169.254.20.10,fd00::a | invalid value \"169.254.20.10,fd00::a\" for flag -localip: unexpected "
-                + "IP family for fd00::a, want IPv6=false like 169.254.20.10",
+        "-localip 10.0.0.1,10.0.0.1  | invalid value \"10.0.0.1,10.0.0.1\" for flag -localip: duplicate address "
+                + "10.0.0.1",
         "-health-port x              | invalid value \"x\" for flag -health-port: not a port number (0 to 65535)",
         "-health-port 65536          | invalid value \"65536\" for flag -health-port: not a port number (0 to 65535)",
         "-health-port=-1             | invalid value \"-1\" for flag -health-port: not a port number (0 to 65535)",
@@ -229,29 +229,27 @@ class CommandLineTest {
         assertEquals("kube-dns-upstream", cmd.upstreamService());
         assertEquals(Path.of("/tmp/node-cache.pid"), cmd.pidfile());
         assertEquals(new InetSocketAddress(9353), cmd.setupMetricsAddress());
-        assertEquals(Optional.of("node networking is not implemented yet: -setupinterface=true (creating the "
-                + "nodelocaldns interface), -setupiptables=true (installing the NOTRACK and ACCEPT iptables rules); "
-                + "run with -setupinterface=false -setupiptables=false -setupebtables=false and create the "
-                + "nodelocaldns interface with the -localip addresses and the iptables rules yourself"),
-                cmd.unsupportedNodeSetup());
+        assertEquals(Optional.empty(), cmd.nodeSetupRefusal(), "the published DaemonSet's args start");
     }
 
     @Test
-    void unsupportedNodeSetupNamesWhatWasAskedForAndOnlyInNodeMode() throws Exception {
-        assertEquals(Optional.empty(), parse().unsupportedNodeSetup(), "the laptop default sets up nothing");
-        assertEquals(Optional.empty(), parse("-conf", "/x").unsupportedNodeSetup());
-        assertEquals(Optional.empty(),
-                parse("-localip=169.254.20.10", "-setupinterface=false", "-setupiptables=false").unsupportedNodeSetup());
-        assertEquals(Optional.of("node networking is not implemented yet: -setupinterface=true (creating the "
-                        + "nld0 interface); run with -setupinterface=false -setupiptables=false -setupebtables=false "
-                        + "and create the nld0 interface with the -localip addresses and the iptables rules yourself"),
-                parse("-localip=169.254.20.10", "-setupiptables=0", "-interfacename=nld0").unsupportedNodeSetup());
-        assertEquals(Optional.of("node networking is not implemented yet: -setupebtables=true (installing the "
-                        + "ebtables broute rules); run with -setupinterface=false -setupiptables=false "
-                        + "-setupebtables=false and create the nodelocaldns interface with the -localip addresses "
-                        + "and the iptables rules yourself"),
-                parse("-localip=169.254.20.10", "-setupinterface=f", "-setupiptables=F", "-setupebtables")
-                        .unsupportedNodeSetup());
+    void nodeFlagsWithoutLocalIpAndEbtablesAreRefusedNamingTheFlags() throws Exception {
+        assertEquals(Optional.empty(), parse().nodeSetupRefusal(), "the laptop default");
+        assertEquals(Optional.empty(), parse("-conf", "/x", "-dns.port", "53", "-pidfile", "/p").nodeSetupRefusal(),
+                "flags of both modes");
+        assertEquals(Optional.empty(), parse("-localip=169.254.20.10", "-setupinterface=false").nodeSetupRefusal());
+        assertEquals(Optional.of("-localip is required with -setupiptables, -interfacename: they configure node "
+                        + "mode, and -localip names the addresses it serves"),
+                parse("-conf", "/x", "-setupiptables=false", "-interfacename=nld0", "-setupiptables")
+                        .nodeSetupRefusal());
+        assertEquals(Optional.of("-localip is required with -basecorefile: they configure node mode, and -localip "
+                        + "names the addresses it serves"),
+                parse("-basecorefile", "/etc/coredns/Corefile.base").nodeSetupRefusal());
+        assertEquals(Optional.of("-setupebtables=true: nodedns does not install ebtables broute rules (node-cache's "
+                        + "option for pods behind a bridge that must not see the local addresses); run with "
+                        + "-setupebtables=false"),
+                parse("-localip=169.254.20.10", "-setupebtables").nodeSetupRefusal());
+        assertEquals(Optional.empty(), parse("-localip=169.254.20.10", "-setupebtables=false").nodeSetupRefusal());
     }
 
     @Test
@@ -299,7 +297,7 @@ class CommandLineTest {
         "-setupebtables[=BOOL]   install ebtables broute rules (default false)",
         "-skipteardown[=BOOL]    keep interface and rules on exit (default false)",
         "duration (default 60s)",
-        "-initialdelay DURATION  delay before iptables rules are configured (default 10s)",
+        "the listeners are bound (default 10s)",
         "-health-port N          health port exempted from conntrack (default 8080)",
         "0.0.0.0:9353 with -conf or -localip, 127.0.0.1:9353 without",
         "-dns.port N             port of server blocks that name none (default 53;",

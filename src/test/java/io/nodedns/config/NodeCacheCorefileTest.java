@@ -254,8 +254,10 @@ class NodeCacheCorefileTest {
     }
 
     @Test
-    void localIpsAreOneFamilyOfPlainAddresses() {
+    void localIpsArePlainAddressesEachOnceOfEitherFamily() throws Exception {
         assertEquals(2, NodeCacheInputs.parseLocalIps("169.254.20.10,10.96.0.10").size());
+        assertEquals(List.of(InetAddress.getByName("169.254.20.10"), InetAddress.getByName("fd00::a")),
+                NodeCacheInputs.parseLocalIps("169.254.20.10,fd00::a"), "dual stack, unlike node-cache");
         assertEquals("not an IP address: \"\"",
                 assertThrows(IllegalArgumentException.class, () -> NodeCacheInputs.parseLocalIps("")).getMessage());
         assertEquals("not an IP address: \"\"", assertThrows(IllegalArgumentException.class,
@@ -264,8 +266,7 @@ class NodeCacheCorefileTest {
                 () -> NodeCacheInputs.parseLocalIps("node1")).getMessage());
         assertEquals("not an IP address: \"fe80::1%1\"", assertThrows(IllegalArgumentException.class,
                 () -> NodeCacheInputs.parseLocalIps("fe80::1%1")).getMessage());
-        assertEquals("unexpected IP family for fd00::a, want IPv6=false like 169.254.20.10",
-                assertThrows(IllegalArgumentException.class,
-                        () -> NodeCacheInputs.parseLocalIps("169.254.20.10,fd00::a")).getMessage());
+        assertEquals("duplicate address 169.254.20.10", assertThrows(IllegalArgumentException.class,
+                () -> NodeCacheInputs.parseLocalIps("169.254.20.10,fd00::a,169.254.20.10")).getMessage());
     }
 }
