@@ -15,8 +15,11 @@ import java.util.stream.Collectors;
  * {@code ip} command. node-cache (pkg/netif/netif.go) creates a dummy link and adds the
  * addresses; it adopts a link of that name that already exists, and so does nodedns, which lets
  * a kernel without the dummy type use, say, an empty bridge created beforehand. Unlike
- * node-cache, nodedns also sets the link up: the kernel installs the local routes of a link's
- * addresses only while the link is up, and without them nothing can bind to or reach the IPs.
+ * node-cache, which leaves a new dummy link down, nodedns also sets the link up. The kernel
+ * installs the local routes of the /32 and /128 (nodad) addresses on a down link too, so the
+ * listeners bind either way; but an IPv6 address someone added without {@code nodad} stays
+ * tentative, and unbindable, until its link is up, and a link reading "state DOWN" is what
+ * operators and link monitors take for broken.
  */
 final class LocalLink {
     private static final Logger LOG = Logger.getLogger(LocalLink.class.getPackageName());
