@@ -4,6 +4,8 @@ import io.nodedns.config.Corefile;
 import io.nodedns.config.CorefileException;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.metrics.SetupErrors;
+import io.nodedns.node.NodeSetupException;
+import io.nodedns.node.ProcessCommandRunner;
 import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,6 +98,14 @@ public final class Main {
                     + (corefile.blocks().size() == 1 ? "" : "s"));
             return 0;
         }
+        NodeNetworkLifecycle network;
+        try {
+            network = NodeNetworkLifecycle.prepare(cmd, setupErrors,
+                    new ProcessCommandRunner(NodeNetworkLifecycle.COMMAND_TIMEOUT));
+        } catch (NodeSetupException e) {
+            log.severe(e.getMessage());
+            return 1;
+        }
         NettyTransport transport = NettyTransport.createDefault();
         CountDownLatch stopSignal = new CountDownLatch(1);
         // loop directive: a forwarding loop is fatal, as CoreDNS's log.Fatalf, but after an orderly stop.
@@ -108,34 +118,28 @@ public final class Main {
         // Before anything binds: once a listener answers, a supervisor may already send SIGTERM, and
         // the JVM's default action would end the process with 143 instead of an orderly stop.
         // A signal during the start is kept by the latch and acted on as soon as the start is done.
-        AtomicLong firstSignalNanos = new AtomicLong();
         AtomicBoolean drained = new AtomicBoolean();
-        SignalHandler onSignal = s -> {
-            long now = System.nanoTime();
-            if (firstSignalNanos.compareAndSet(0, now)) {
-                stopSignal.countDown();
-            } else if (!drained.get() && now - firstSignalNanos.get() > SECOND_SIGNAL_AFTER.toNanos()) {
-                // An impatient operator (or supervisor): stop waiting for queries in flight. A
-                // second signal within a second is the same stop seen twice (Ctrl-C plus a
-                // wrapper's SIGTERM), and one after the drain changes nothing.
-                log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
-                Runtime.getRuntime().halt(1);
-            }
-        };
-        Signal.handle(new Signal("TERM"), onSignal);
-        Signal.handle(new Signal("INT"), onSignal);
-        // SIGUSR1's default action ends the process; until the reloader takes it over, a reload
-        // asked for during the start has nothing to do: the daemon starts from the file as read.
-        Signal.handle(new Signal("USR1"), s -> log.info("SIGUSR1 during the start: serving the configuration just read"));
+        installStopSignals(stopSignal, drained, network, log);
+        try {
+            network.beforeBind();
+        } catch (NodeSetupException e) {
+            log.severe(e.getMessage());
+            network.stop();
+            transport.close();
+            return 1;
+        }
         Daemon daemon;
         try {
             daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop);
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
+            network.stop();
             transport.close();
             return 1;
         }
-        log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe());
+        network.afterBind();
+        log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe()
+                + network.describe());
         writePidfile(cmd.pidfile(), log);
         ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "nodedns-reload");
@@ -150,17 +154,51 @@ public final class Main {
             reloadThread.shutdownNow();
             log.info(loopDetected.get() ? "stopping after a forwarding loop: no new queries, answering those in flight"
                     : "stopping: no new queries, answering those in flight");
+            // Readiness false first, so probes see the stop; then no reconcile and the teardown, so
+            // that in transparent mode the kube-dns IP is kube-proxy's again while this drains.
+            daemon.health().markStopping();
+            network.stop();
             startStopWatchdog(log, daemon.lameduck());
             daemon.stop();
             drained.set(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            network.stop();   // a no-op after the orderly stop; the teardown after anything else
             transport.close();
             removePidfile(cmd.pidfile(), log);
         }
         log.info("stopped");
         return loopDetected.get() ? 1 : 0;
+    }
+
+    /**
+     * SIGTERM and SIGINT count {@code stopSignal} down; a second one more than
+     * {@link #SECOND_SIGNAL_AFTER} later, before {@code drained}, ends the process at once (exit 1),
+     * but not before the node networking is torn down: rules left behind for a dead process would
+     * blackhole the node's DNS until the next start.
+     */
+    private static void installStopSignals(CountDownLatch stopSignal, AtomicBoolean drained,
+                                           NodeNetworkLifecycle network, Logger log) {
+        AtomicLong firstSignalNanos = new AtomicLong();
+        SignalHandler onSignal = s -> {
+            long now = System.nanoTime();
+            if (firstSignalNanos.compareAndSet(0, now)) {
+                stopSignal.countDown();
+            } else if (!drained.get() && now - firstSignalNanos.get() > SECOND_SIGNAL_AFTER.toNanos()) {
+                // An impatient operator (or supervisor): stop waiting for queries in flight. A
+                // second signal within a second is the same stop seen twice (Ctrl-C plus a
+                // wrapper's SIGTERM), and one after the drain changes nothing.
+                log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
+                network.stop();
+                Runtime.getRuntime().halt(1);
+            }
+        };
+        Signal.handle(new Signal("TERM"), onSignal);
+        Signal.handle(new Signal("INT"), onSignal);
+        // SIGUSR1's default action ends the process; until the reloader takes it over, a reload
+        // asked for during the start has nothing to do: the daemon starts from the file as read.
+        Signal.handle(new Signal("USR1"), s -> log.info("SIGUSR1 during the start: serving the configuration just read"));
     }
 
     /**

@@ -15,6 +15,12 @@
  * the Corefile is invalid (message {@code FILE:LINE: directive: problem}) or a listener cannot
  * bind, or when a second signal (at least 1 s after the first) or the 15 s watchdog cuts a stop
  * short, or after an orderly stop when the {@code loop} directive found a forwarding loop
- * (CoreDNS exits too), 2 for a bad command line.
+ * (CoreDNS exits too), or when node networking cannot be set up, 2 for a bad command line.
+ *
+ * <h2>Start and stop order in node mode</h2>
+ * {@link io.nodedns.app.NodeNetworkLifecycle}: preflight (changes nothing), the link and its
+ * addresses, bind the listeners, the iptables rules, serve (reconcile every {@code -syncinterval});
+ * on SIGTERM: readiness false, reconcile stopped, rules and link removed (unless
+ * {@code -skipteardown}), lameduck, drain, exit.
  */
 package io.nodedns.app;

@@ -1,0 +1,121 @@
+package io.nodedns.app;
+
+import io.nodedns.metrics.SetupErrors;
+import io.nodedns.node.CommandRunner;
+import io.nodedns.node.NodeNetworkSettings;
+import io.nodedns.node.NodeNetworking;
+import io.nodedns.node.NodeSetupException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Node mode's networking along the daemon's life, in node-cache's order (cache_app.go: Init sets
+ * up the interface, runPeriodic adds the iptables rules once CoreDNS runs and re-ensures both every
+ * {@code -syncinterval}, TeardownNetworking removes them on exit):
+ * <ol>
+ *   <li>{@link #prepare}: checks that can refuse the start, changing nothing;</li>
+ *   <li>{@link #beforeBind}: the link and its addresses, which the listeners bind to;</li>
+ *   <li>{@link #afterBind}: the NOTRACK and ACCEPT rules, only once something listens behind
+ *       them (a rule for a dead port would only hide the traffic from kube-proxy), then a
+ *       reconcile every {@code -syncinterval} on its own thread;</li>
+ *   <li>{@link #stop}: no more reconciles, then the teardown (unless {@code -skipteardown}), before
+ *       the listeners drain: in transparent mode the kube-dns IP goes back to kube-proxy at once,
+ *       so pods are answered by kube-dns while this process finishes the queries it has.</li>
+ * </ol>
+ * Outside node mode, or with both {@code -setupinterface} and {@code -setupiptables} off, every step
+ * does nothing.
+ */
+final class NodeNetworkLifecycle {
+    private static final Logger LOG = Logger.getLogger("io.nodedns.node");
+    /** Bounds each {@code ip}/{@code iptables} command; iptables waits up to 5 s for the xtables lock. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+
+    private final NodeNetworking networking;
+    private final Duration syncInterval;
+    private ScheduledExecutorService syncThread;
+    private boolean stopped;
+
+    private NodeNetworkLifecycle(NodeNetworking networking, Duration syncInterval) {
+        this.networking = networking;
+        this.syncInterval = syncInterval;
+    }
+
+    /** Nothing to set up: outside node mode, for {@code -check}, or with both setup flags off. */
+    static NodeNetworkLifecycle none() {
+        return new NodeNetworkLifecycle(null, Duration.ZERO);
+    }
+
+    /**
+     * The preflight of {@link NodeNetworking#prepare}: binaries present, no local IP held by another
+     * link, the iptables backend chosen. Changes nothing on the node.
+     *
+     * @throws NodeSetupException with the operator's explanation; the start must not go on
+     */
+    static NodeNetworkLifecycle prepare(CommandLine cmd, SetupErrors errors, CommandRunner runner)
+            throws NodeSetupException {
+        if (!cmd.nodeMode() || cmd.check() || (!cmd.setupInterface() && !cmd.setupIptables())) {
+            return none();
+        }
+        int dnsPort = cmd.dnsPort() != null ? cmd.dnsPort() : Main.DEFAULT_DNS_PORT;
+        NodeNetworkSettings settings = new NodeNetworkSettings(cmd.localIps(), dnsPort, cmd.healthPort(),
+                cmd.setupInterface(), cmd.interfaceName(), cmd.setupIptables(), cmd.skipTeardown());
+        return new NodeNetworkLifecycle(NodeNetworking.prepare(settings, runner, errors), cmd.syncInterval());
+    }
+
+    /** The link holding the local IPs, so that the listeners can bind them. */
+    void beforeBind() throws NodeSetupException {
+        if (networking != null) {
+            networking.ensureInterface();
+        }
+    }
+
+    /** The rules, now that the listeners are bound, and the periodic reconcile. */
+    synchronized void afterBind() {
+        if (networking == null || stopped) {
+            return;
+        }
+        networking.ensureRules();
+        syncThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nodedns-node-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = syncInterval.toMillis();
+        syncThread.scheduleWithFixedDelay(this::reconcile, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void reconcile() {
+        try {
+            networking.reconcile();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again; the next interval must still come.
+            LOG.log(Level.SEVERE, "node networking: reconcile failed", e);
+        }
+    }
+
+    /** For the start log line; empty when there is nothing to set up. */
+    String describe() {
+        return networking == null ? "" : "; node networking: " + networking.describe();
+    }
+
+    /**
+     * Stops the reconcile and tears down unless {@code -skipteardown}. A reconcile in progress is
+     * not interrupted (that would kill its commands half way and count the kills as errors): the
+     * teardown waits for it on {@link NodeNetworking}'s lock, and no reconcile changes anything
+     * after a teardown. Idempotent: the normal stop and the fatal-error paths may both call it.
+     */
+    synchronized void stop() {
+        if (networking == null || stopped) {
+            return;
+        }
+        stopped = true;
+        if (syncThread != null) {
+            syncThread.shutdown();   // cancels the periodic task; one already running finishes
+        }
+        networking.teardown();
+    }
+}
