@@ -19,7 +19,7 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 #    on the target platform: under emulation when cross-building).
 FROM eclipse-temurin:17-jdk AS runtime
 ARG TARGETARCH
-COPY jlink.args /tmp/jlink.args
+COPY src/main/image/jlink.args /tmp/jlink.args
 COPY --from=build /src/target/nodedns.jar /tmp/nodedns.jar
 # Refuse an architecture the jar has no native epoll for (Netty would fall back to NIO silently).
 RUN case "$TARGETARCH" in \
@@ -39,7 +39,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=runtime /opt/jre /opt/jre
 COPY --from=build /src/target/nodedns.jar /opt/nodedns/nodedns.jar
-COPY jvm.options /opt/nodedns/jvm.options
+COPY src/main/image/jvm.options /opt/nodedns/jvm.options
 ENV JAVA_HOME=/opt/jre
 # JVM flags: jvm.options (measured in benchmarks/RESULTS.md, "Container footprint"). To change one
 # without rebuilding, set env _JAVA_OPTIONS in the DaemonSet (it wins over the file's flags).
