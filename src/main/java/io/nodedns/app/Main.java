@@ -137,28 +137,28 @@ public final class Main {
             transport.close();
             return 1;
         }
-        network.afterBind();
-        log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe()
-                + network.describe());
-        writePidfile(cmd.pidfile(), log);
-        ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "nodedns-reload");
-            t.setDaemon(true);
-            return t;
-        });
-        ConfigReloader reloader = startReloads(config, defaultPort, daemon, text, reloadThread, log);
-
         try {
+            network.afterBind();
+            log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe()
+                    + network.describe());
+            writePidfile(cmd.pidfile(), log);
+            ScheduledExecutorService reloadThread = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "nodedns-reload");
+                t.setDaemon(true);
+                return t;
+            });
+            ConfigReloader reloader = startReloads(config, defaultPort, daemon, text, reloadThread, log);
+
             stopSignal.await();
             reloader.close();
             reloadThread.shutdownNow();
             log.info(loopDetected.get() ? "stopping after a forwarding loop: no new queries, answering those in flight"
                     : "stopping: no new queries, answering those in flight");
+            startStopWatchdog(log, network.teardownBudget().plus(daemon.lameduck()));
             // Readiness false first, so probes see the stop; then no reconcile and the teardown, so
             // that in transparent mode the kube-dns IP is kube-proxy's again while this drains.
             daemon.health().markStopping();
             network.stop();
-            startStopWatchdog(log, daemon.lameduck());
             daemon.stop();
             drained.set(true);
         } catch (InterruptedException e) {
@@ -245,14 +245,15 @@ public final class Main {
     }
 
     /**
-     * Bounds the orderly stop: lameduck, then the drain of at most {@link Daemon#DRAIN}; if the
-     * process is still here {@link #STOP_WATCHDOG} later, something is stuck, and
-     * it says what before it halts (exit 1) rather than hang until SIGKILL.
+     * Bounds the orderly stop: the node networking's teardown and lameduck ({@code before}), then
+     * the drain of at most {@link Daemon#DRAIN}; if the process is still here {@link #STOP_WATCHDOG}
+     * later, something is stuck, and it says what before it halts (exit 1) rather than hang until
+     * SIGKILL.
      */
-    private static void startStopWatchdog(Logger log, java.time.Duration lameduck) {
+    private static void startStopWatchdog(Logger log, java.time.Duration before) {
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(lameduck.plus(Daemon.DRAIN).plus(STOP_WATCHDOG).toMillis());
+                Thread.sleep(before.plus(Daemon.DRAIN).plus(STOP_WATCHDOG).toMillis());
             } catch (InterruptedException e) {
                 return;
             }

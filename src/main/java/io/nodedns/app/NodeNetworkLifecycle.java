@@ -33,6 +33,11 @@ final class NodeNetworkLifecycle {
     private static final Logger LOG = Logger.getLogger("io.nodedns.node");
     /** Bounds each {@code ip}/{@code iptables} command; iptables waits up to 5 s for the xtables lock. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * What the stop watchdog allows for the teardown: the rules' own deadline (20 s) plus one
+     * command for the link. Within the DaemonSet's terminationGracePeriodSeconds with the drain.
+     */
+    static final Duration TEARDOWN_BUDGET = Duration.ofSeconds(20).plus(COMMAND_TIMEOUT);
 
     private final NodeNetworking networking;
     private final Duration syncInterval;
@@ -61,8 +66,15 @@ final class NodeNetworkLifecycle {
             return none();
         }
         int dnsPort = cmd.dnsPort() != null ? cmd.dnsPort() : Main.DEFAULT_DNS_PORT;
-        NodeNetworkSettings settings = new NodeNetworkSettings(cmd.localIps(), dnsPort, cmd.healthPort(),
-                cmd.setupInterface(), cmd.interfaceName(), cmd.setupIptables(), cmd.skipTeardown());
+        NodeNetworkSettings settings;
+        try {
+            settings = new NodeNetworkSettings(cmd.localIps(), dnsPort, cmd.healthPort(), cmd.setupInterface(),
+                    cmd.interfaceName(), cmd.setupIptables(), cmd.skipTeardown());
+        } catch (IllegalArgumentException e) {
+            // What the command line lets through but rules and links cannot hold (port 0, a link
+            // name that `ip` would read as an option): refused before anything changes.
+            throw new NodeSetupException(e.getMessage());
+        }
         return new NodeNetworkLifecycle(NodeNetworking.prepare(settings, runner, errors), cmd.syncInterval());
     }
 
@@ -97,6 +109,11 @@ final class NodeNetworkLifecycle {
         }
     }
 
+    /** How long {@link #stop} may take: zero when there is nothing to tear down. */
+    Duration teardownBudget() {
+        return networking == null ? Duration.ZERO : TEARDOWN_BUDGET;
+    }
+
     /** For the start log line; empty when there is nothing to set up. */
     String describe() {
         return networking == null ? "" : "; node networking: " + networking.describe();
@@ -116,6 +133,15 @@ final class NodeNetworkLifecycle {
         if (syncThread != null) {
             syncThread.shutdown();   // cancels the periodic task; one already running finishes
         }
-        networking.teardown();
+        // An interrupted caller (the main thread after an InterruptedException) would have every
+        // command killed at once and leave the rules behind; the teardown runs uninterrupted.
+        boolean interrupted = Thread.interrupted();
+        try {
+            networking.teardown();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

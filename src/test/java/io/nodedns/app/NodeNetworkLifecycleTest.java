@@ -1,0 +1,149 @@
+package io.nodedns.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nodedns.metrics.SetupErrors;
+import io.nodedns.node.CommandResult;
+import io.nodedns.node.CommandRunner;
+import io.nodedns.node.NodeSetupException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The order node networking follows along the daemon's life: rules only once the listeners are
+ * bound, one teardown whoever asks, a teardown that an interrupted thread cannot cut short.
+ * The commands themselves are {@code io.nodedns.node}'s tests; here a fake node answers them.
+ */
+class NodeNetworkLifecycleTest {
+
+    /** A node with kube-proxy on nft, link nodelocaldns up with 169.254.20.10, iptables as a set. */
+    static final class FakeNode implements CommandRunner {
+        final List<String> commands = new ArrayList<>();
+        final List<Boolean> interruptedWhileRunning = new ArrayList<>();
+        final Set<String> rules = new HashSet<>();
+
+        @Override
+        public synchronized CommandResult run(List<String> argv) {
+            String line = String.join(" ", argv);
+            commands.add(line);
+            interruptedWhileRunning.add(Thread.currentThread().isInterrupted());
+            if (line.startsWith("iptables-nft -w 5 -t ")) {
+                String table = argv.get(4);
+                String op = argv.get(5);
+                String rule = table + " " + String.join(" ", argv.subList(6, argv.size()));
+                boolean present = rules.contains(rule);
+                switch (op) {
+                    case "-C":
+                        return new CommandResult(present ? 0 : 1, "", present ? "" : "Bad rule");
+                    case "-I":
+                        rules.add(rule);
+                        return new CommandResult(0, "", "");
+                    case "-D":
+                        return new CommandResult(rules.remove(rule) ? 0 : 1, "", "");
+                    default:
+                        throw new AssertionError(line);
+                }
+            }
+            if (line.equals("ip -o link show dev nodelocaldns")) {
+                return new CommandResult(0, "7: nodelocaldns: <BROADCAST,NOARP,UP,LOWER_UP> mtu 1500 qdisc noqueue "
+                        + "state UNKNOWN\\    link/ether 8a:46:db:41:6a:4f brd ff:ff:ff:ff:ff:ff\n", "");
+            }
+            if (line.equals("ip -o addr show dev nodelocaldns")) {
+                return new CommandResult(0, "7: nodelocaldns    inet 169.254.20.10/32 scope global nodelocaldns\\"
+                        + "       valid_lft forever preferred_lft forever\n", "");
+            }
+            // ip -o addr show (no conflict), the *-save commands (no kubelet chain), --version
+            return new CommandResult(0, "", "");
+        }
+
+        synchronized long count(String prefix) {
+            return commands.stream().filter(c -> c.startsWith(prefix)).count();
+        }
+    }
+
+    private static CommandLine nodeMode(String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-localip", "169.254.20.10", "-conf", "/nonexistent/Corefile"));
+        args.addAll(List.of(more));
+        return CommandLine.parse(args.toArray(String[]::new), Map.of());
+    }
+
+    @Test
+    void rulesGoInOnlyOnceTheListenersAreBoundAndComeOutOnceAtTheStop() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
+        network.beforeBind();
+        assertEquals(0, node.count("iptables-nft -w 5 -t"), "no rule before the listeners are bound");
+        network.afterBind();
+        assertEquals(12, node.rules.size());
+        assertEquals(12, node.count("iptables-nft -w 5 -t raw -I") + node.count("iptables-nft -w 5 -t filter -I"));
+
+        network.stop();
+        assertEquals(Set.of(), node.rules, "every rule removed");
+        assertEquals(1, node.count("ip link del nodelocaldns"));
+        int afterFirstStop = node.commands.size();
+        network.stop();
+        assertEquals(afterFirstStop, node.commands.size(), "a second stop (the finally after the orderly one) does nothing");
+    }
+
+    @Test
+    void aStopBeforeTheListenersBoundLeavesNoRuleEvenIfTheStartGoesOn() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
+        network.beforeBind();
+        network.stop();   // e.g. the daemon failed to bind
+        network.afterBind();
+        assertEquals(0, node.count("iptables-nft -w 5 -t raw -I") + node.count("iptables-nft -w 5 -t filter -I"));
+        assertEquals(Set.of(), node.rules);
+    }
+
+    @Test
+    void theTeardownRunsUninterruptedWhenTheStoppingThreadWasInterrupted() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
+        network.beforeBind();
+        network.afterBind();
+        int before = node.commands.size();
+        Thread.currentThread().interrupt();
+        try {
+            network.stop();
+            assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept for it");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(Set.of(), node.rules);
+        assertFalse(node.interruptedWhileRunning.subList(before, node.commands.size()).contains(true),
+                "no teardown command ran on an interrupted thread (it would be killed at once)");
+    }
+
+    @Test
+    void settingsTheRulesCannotHoldAreRefusedBeforeAnyCommand() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeSetupException refused = assertThrows(NodeSetupException.class,
+                () -> NodeNetworkLifecycle.prepare(nodeMode("-health-port", "0"), new SetupErrors(), node));
+        assertTrue(refused.getMessage().contains("-health-port 0"), refused.getMessage());
+        assertEquals(List.of(), node.commands);
+    }
+
+    @Test
+    void nothingIsSetUpOutsideNodeModeForCheckOrWithBothSetupFlagsOff() throws Exception {
+        FakeNode node = new FakeNode();
+        for (CommandLine cmd : List.of(CommandLine.parse(new String[] {"-conf", "/x"}, Map.of()),
+                nodeMode("-check"), nodeMode("-setupinterface=false", "-setupiptables=false"))) {
+            NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(cmd, new SetupErrors(), node);
+            network.beforeBind();
+            network.afterBind();
+            assertEquals("", network.describe());
+            assertEquals(Duration.ZERO, network.teardownBudget());
+            network.stop();
+        }
+        assertEquals(List.of(), node.commands);
+    }
+}
