@@ -89,7 +89,8 @@ class LocalLinkTest {
 
         assertEquals("interface nodelocaldns: cannot add the link: ip link add nodelocaldns type dummy exited 2: "
                 + "Error: Unknown device type. (this kernel has no dummy link type: create the link beforehand, "
-                + "e.g. `ip link add nodelocaldns type bridge`, and nodedns adopts it)", thrown.getMessage());
+                + "e.g. `ip link add nodelocaldns type bridge`, and nodedns adopts it; like node-cache, nodedns deletes "
+                + "that link at exit unless -skipteardown)", thrown.getMessage());
         assertEquals(1, errors.errors(SetupErrors.Type.INTERFACE_ADD));
         assertEquals(List.of("ip -o link show dev nodelocaldns", "ip link add nodelocaldns type dummy"),
                 runner.lines());
