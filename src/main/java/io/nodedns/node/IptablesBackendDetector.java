@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
  * <li>Otherwise nft, the wrapper's default, if {@code iptables-nft} is installed; else legacy if
  *     {@code iptables-legacy} is; else the plain {@code iptables} of the image.</li>
  * </ol>
- * A command that is not installed (exit 127) or fails just does not point at its backend; the
- * wrapper ignores every error here too.
+ * A save command's stdout is matched whatever its exit status, as the wrapper does
+ * ({@code _ = c.Run()}, then the regex over what it printed): a save that fails part way (one
+ * table it cannot read) may still have printed the kubelet chain. A command that is not installed
+ * (exit 127) prints nothing and so points at no backend.
  */
 final class IptablesBackendDetector {
     private static final Pattern KUBELET_CHAIN = Pattern.compile("(?m)^:(KUBE-IPTABLES-HINT|KUBE-KUBELET-CANARY)\\b");
@@ -72,12 +74,9 @@ final class IptablesBackendDetector {
                 + "managed elsewhere)");
     }
 
-    /** The kubelet chain the save command prints, if any. */
+    /** The kubelet chain the save command prints, if any, whatever its exit status. */
     private Optional<String> kubeletChain(List<String> saveCommand) {
         CommandResult saved = runner.run(saveCommand);
-        if (!saved.ok()) {
-            return Optional.empty();
-        }
         Matcher matcher = KUBELET_CHAIN.matcher(saved.stdout());
         return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
     }

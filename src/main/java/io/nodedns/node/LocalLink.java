@@ -95,7 +95,8 @@ final class LocalLink {
         if (!added.ok() && !alreadyThere(added)) {
             String hint = added.stderr().contains("Unknown device type")
                     ? " (this kernel has no dummy link type: create the link beforehand, e.g. `ip link add " + name
-                    + " type bridge`, and nodedns adopts it)"
+                    + " type bridge`, and nodedns adopts it; like node-cache, nodedns deletes that link at exit "
+                    + "unless -skipteardown)"
                     : "";
             throw failure(SetupErrors.Type.INTERFACE_ADD, "cannot add the link", add, added, hint);
         }

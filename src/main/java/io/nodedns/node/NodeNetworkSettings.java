@@ -2,8 +2,9 @@ package io.nodedns.node;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The flags that drive node networking, under node-cache's names: {@code -localip},
@@ -12,8 +13,7 @@ import java.util.List;
  * stack): node-cache refuses that ("LocalIPs are guaranteed to have the same family"), nodedns
  * runs iptables for the IPv4 ones and ip6tables for the IPv6 ones.
  *
- * @param localIps      the addresses the link holds and the rules name; a repeated address is
- *                      kept once (node-cache would add its rules twice)
+ * @param localIps      the addresses the link holds and the rules name, each once
  * @param dnsPort       the port the listeners use ({@code -dns.port}, 53)
  * @param healthPort    the health port whose probes skip conntrack ({@code -health-port}, 8080)
  * @param setupInterface whether nodedns manages the link and its addresses
@@ -30,7 +30,13 @@ public record NodeNetworkSettings(List<InetAddress> localIps, int dnsPort, int h
         if (localIps == null || localIps.isEmpty()) {
             throw new IllegalArgumentException("node networking needs at least one -localip");
         }
-        localIps = List.copyOf(new LinkedHashSet<>(localIps));
+        localIps = List.copyOf(localIps);
+        Set<InetAddress> seen = new HashSet<>();
+        for (InetAddress ip : localIps) {
+            if (!seen.add(ip)) {
+                throw new IllegalArgumentException("-localip " + IpAddresses.text(ip) + " is given more than once");
+            }
+        }
         checkPort("-dns.port", dnsPort);
         checkPort("-health-port", healthPort);
         if (interfaceName == null || interfaceName.isEmpty() || interfaceName.length() > MAX_INTERFACE_NAME_LENGTH

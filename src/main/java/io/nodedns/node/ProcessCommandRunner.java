@@ -17,8 +17,11 @@ import java.util.concurrent.TimeUnit;
  * The real {@link CommandRunner}: {@link ProcessBuilder}, no shell. {@code argv[0]} is looked up in
  * {@code PATH}, then in {@code /usr/sbin} and {@code /sbin}, where Debian puts {@code ip} and
  * {@code iptables} but which a container's {@code PATH} may lack. Every command is bounded by the
- * timeout given here: a hung {@code iptables} (waiting on a lock or a stuck netlink socket) must
- * not stop the reconcile loop or the shutdown for good.
+ * timeout given here, one deadline for the command and the reading of its output together (a
+ * command that exits leaving a child that holds its pipes open does not get more time to be
+ * read), plus at most {@value #READER_GRACE_MILLIS} ms after a kill for the text it left: a hung
+ * {@code iptables} (waiting on a lock or a stuck netlink socket) must not stop the reconcile loop
+ * or the shutdown for good.
  *
  * <p>Commands run with {@code LC_ALL=C}: the callers recognise some stderr texts ("does not
  * exist", "holding the xtables lock"), which a translated message would hide. Standard input is
@@ -91,22 +94,31 @@ public final class ProcessCommandRunner implements CommandRunner {
         // while we block reading the other would otherwise never finish.
         StreamCollector stdout = StreamCollector.start(process.getInputStream(), "stdout of " + argv.get(0));
         StreamCollector stderr = StreamCollector.start(process.getErrorStream(), "stderr of " + argv.get(0));
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(remainingMillis(deadline), TimeUnit.MILLISECONDS)) {
                 kill(process);
-                process.waitFor(READER_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-                String partialErr = stderr.text(READER_GRACE_MILLIS);
+                long grace = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READER_GRACE_MILLIS);
+                process.waitFor(remainingMillis(grace), TimeUnit.MILLISECONDS);
+                String partialErr = stderr.text(remainingMillis(grace));
                 String message = (partialErr.isEmpty() ? "" : partialErr + "\n")
                         + "timed out after " + timeout.toMillis() + " ms";
-                return new CommandResult(CommandResult.TIMED_OUT, stdout.text(READER_GRACE_MILLIS), message);
+                return new CommandResult(CommandResult.TIMED_OUT, stdout.text(remainingMillis(grace)), message);
             }
             int exitCode = process.exitValue();
-            return new CommandResult(exitCode, stdout.text(timeout.toMillis()), stderr.text(timeout.toMillis()));
+            // The same deadline: a child left holding the pipes is not waited for past it.
+            String out = stdout.text(remainingMillis(deadline));
+            return new CommandResult(exitCode, out, stderr.text(remainingMillis(deadline)));
         } catch (InterruptedException e) {
             kill(process);
             Thread.currentThread().interrupt();
             return new CommandResult(CommandResult.TIMED_OUT, "", "interrupted while waiting; killed");
         }
+    }
+
+    /** Milliseconds left until {@code deadline} ({@link System#nanoTime}), at least 1. */
+    private static long remainingMillis(long deadline) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
     /**

@@ -7,7 +7,8 @@
  * NodeNetworking          prepare (preflight, changes nothing), ensureInterface (before binding),
  *                         ensureRules (after binding), reconcile (each sync), teardown, describe
  *   LocalLink             the link, up, its /32 and /128 addresses; adopts an existing link
- *   IptablesRules         -C, -I when missing; teardown: -D until -C says gone (10 rounds at most)
+ *   IptablesRules         -C, -I when missing; teardown: -D until -C says gone (10 deletions at most),
+ *                         the lock or a timeout retried, all rules within 20 s
  *   NodeCacheRules        node-cache's 12 rules per local IP
  *   IptablesBackendDetector  nft or legacy, as kube-proxy's iptables-wrappers decides
  * CommandRunner           the only way to the system; ProcessCommandRunner runs real commands with a
@@ -48,7 +49,9 @@
  *
  * <h2>Metric</h2>
  * {@code coredns_nodecache_setup_errors_total{errortype}} ({@link io.nodedns.metrics.SetupErrors}):
- * {@code iptables} (a check, insert or delete failed, or a rule stayed after 10 deletions),
+ * {@code iptables} (a check, insert or delete failed, a rule stayed after 10 deletions, or {@code -C}
+ * finds a rule that {@code -D} does not delete), each rule left when the 20 s teardown deadline
+ * passes counted once (as {@code iptables_lock} if the lock was what held it up),
  * {@code iptables_lock} (stderr said another program holds the xtables lock, past the 5 s of
  * {@code -w 5}), {@code interface_add} (adding the link, setting it up or adding an address failed),
  * {@code interface_check} (reading the link or its addresses failed).
@@ -59,7 +62,9 @@
  * <li>A local IP that is already an address of another link stops the start (node-cache takes it).</li>
  * <li>The link is set up (node-cache leaves a new dummy link down; see {@code LocalLink}).</li>
  * <li>The backend is the one kube-proxy uses, detected as iptables-wrappers does, and logged.</li>
- * <li>Teardown deletes a rule at most 10 times (node-cache loops until it is gone).</li>
+ * <li>Teardown deletes a rule at most 10 times, stops at once on a rule {@code -C} finds but
+ *     {@code -D} does not delete, and gives up on what is left after 20 s in all (node-cache
+ *     loops until each rule is gone).</li>
  * </ul>
  *
  * <h2>Log lines</h2>

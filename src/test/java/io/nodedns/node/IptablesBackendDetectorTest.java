@@ -88,14 +88,13 @@ class IptablesBackendDetectorTest {
     }
 
     @Test
-    void aFailingSaveIsNotASignEitherWay() {
+    void aFailingSaveStillCountsByWhatItPrintedAsTheWrapperDoes() {
         runner.on("iptables-nft-save", RecordingRunner.exit(4, "iptables-nft-save: Permission denied (you must be root)"));
         runner.on("iptables-legacy-save", new CommandResult(1, HINT, "can't initialize iptables table"));
 
         IptablesBackend backend = detect(true, false);
 
-        assertEquals("nft", backend.mode());
-        assertEquals("nft: no kubelet chain in either backend; nft is the default of kube-proxy's iptables wrapper",
-                backend.reason());
+        assertEquals("legacy", backend.mode());
+        assertEquals("legacy: kubelet's KUBE-IPTABLES-HINT chain is in iptables-legacy", backend.reason());
     }
 }

@@ -3,18 +3,24 @@ package io.nodedns.node;
 import static io.nodedns.node.NodeFixtures.argvOf;
 import static io.nodedns.node.NodeFixtures.checkThenInsert;
 import static io.nodedns.node.NodeFixtures.healthyNode;
+import static io.nodedns.node.NodeFixtures.ip;
 import static io.nodedns.node.NodeFixtures.prepare;
 import static io.nodedns.node.NodeFixtures.rules;
 import static io.nodedns.node.NodeFixtures.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nodedns.metrics.SetupErrors;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class IptablesRulesTest {
     private final SetupErrors errors = new SetupErrors();
@@ -131,8 +137,31 @@ class IptablesRulesTest {
     }
 
     @Test
-    void teardownGivesUpOnARuleThatStaysAfterTenDeletionsAndCountsIt() {
+    void teardownStopsAtOnceOnARuleThatCheckFindsButDeleteDoesNotDelete() {
+        // -C says present, -D exits 1 ("Bad rule"): nothing is deleted, deleting again cannot help.
         runner.on("iptables-nft -w 5 -t raw -C", RecordingRunner.ok());
+        NodeNetworking node = prepare(settings(false, "169.254.20.10"), runner, errors);
+        runner.clear();
+
+        try (LogCapture log = new LogCapture()) {
+            node.teardown();
+
+            // 8 raw rules: one -D and one -C each, then given up; 4 filter rules: one round.
+            assertEquals(8 * 2 + 4 * 2 + 1, runner.lines().size());
+            assertEquals(8, errors.errors(SetupErrors.Type.IPTABLES));
+            String warning = log.lines(Level.WARNING).get(0);
+            assertTrue(warning.startsWith("WARNING iptables: cannot remove {raw PREROUTING -p tcp -d 169.254.20.10 "
+                    + "--dport 53 -m comment --comment \"NodeLocal DNS Cache: skip conntrack\" -j NOTRACK}: -C finds it "
+                    + "but -D does not delete it (check/delete mismatch): "), warning);
+            assertFalse(warning.contains("keeps adding it back"), warning);
+        }
+    }
+
+    @Test
+    void teardownGivesUpOnARuleThatKeepsComingBackAfterTenDeletionsAndCountsIt() {
+        // Every -D deletes a copy (exit 0), yet -C keeps finding one: another writer adds it back.
+        runner.on("iptables-nft -w 5 -t raw -C", RecordingRunner.ok());
+        runner.on("iptables-nft -w 5 -t raw -D", RecordingRunner.ok());
         NodeNetworking node = prepare(settings(false, "169.254.20.10"), runner, errors);
         runner.clear();
 
@@ -145,6 +174,62 @@ class IptablesRulesTest {
             assertTrue(log.lines(Level.WARNING).get(0).startsWith("WARNING iptables: cannot remove {raw PREROUTING -p "
                     + "tcp -d 169.254.20.10 --dport 53 -m comment --comment \"NodeLocal DNS Cache: skip conntrack\" "
                     + "-j NOTRACK}: still present after 10 deletions"), log.lines(Level.WARNING).get(0));
+        }
+    }
+
+    @Test
+    void teardownRetriesADeleteThatMetTheXtablesLock() {
+        NodeNetworking node = prepare(settings(false, "169.254.20.10"), runner, errors);
+        node.ensureRules();
+        List<String> checks = rules("iptables-nft", "-C", "169.254.20.10");
+        String delete = checks.get(0).replace(" -C ", " -D ");
+        AtomicInteger locked = new AtomicInteger(1);
+        runner.on(argv -> CommandLines.format(argv).equals(delete), argv -> locked.getAndDecrement() > 0
+                ? RecordingRunner.exit(4, "Another app is currently holding the xtables lock. Stopped waiting after 5s.")
+                : iptables.apply(argv));
+        runner.clear();
+
+        node.teardown();
+
+        assertEquals(List.of(delete, delete, checks.get(0)), runner.lines().subList(0, 3));
+        assertEquals(0, iptables.total());
+        assertEquals(1, errors.errors(SetupErrors.Type.IPTABLES_LOCK));
+        assertEquals(0, errors.errors(SetupErrors.Type.IPTABLES));
+    }
+
+    @Test
+    @Timeout(10)
+    void teardownGivesUpOnTheRulesLeftWhenItsDeadlinePasses() {
+        AtomicLong now = new AtomicLong(123);
+        List<String> checks = rules("iptables-nft", "-C", "169.254.20.10");
+        checks.forEach(check -> iptables.put(argvOf(check), 1));
+        String lockedDelete = checks.get(1).replace(" -C ", " -D ");
+        // The second rule's -D meets the lock every time, each try taking the 5 s of -w 5.
+        runner.on(argv -> CommandLines.format(argv).equals(lockedDelete), argv -> {
+            now.addAndGet(Duration.ofSeconds(5).toNanos());
+            return RecordingRunner.exit(4, "Another app is currently holding the xtables lock. Stopped waiting after 5s.");
+        });
+        List<IptablesRule> all = NodeCacheRules.forAll(List.of(ip("169.254.20.10")), 53, 8080);
+        IptablesRules rules = new IptablesRules(all, IptablesBackend.NFT, runner, errors, now::get);
+
+        try (LogCapture log = new LogCapture()) {
+            rules.removeAll();
+
+            // The first rule removed; the second tried 4 times in 20 s; the other 10 not tried.
+            assertEquals(List.of(checks.get(0).replace(" -C ", " -D "), checks.get(0),
+                    lockedDelete, lockedDelete, lockedDelete, lockedDelete), runner.lines());
+            assertEquals(11, iptables.total());
+            assertEquals(4 + 11, errors.errors(SetupErrors.Type.IPTABLES_LOCK));
+            assertEquals(0, errors.errors(SetupErrors.Type.IPTABLES));
+            List<String> warnings = log.lines(Level.WARNING);
+            assertEquals(5, warnings.size(), String.join("\n", warnings));
+            String last = warnings.get(4);
+            assertTrue(last.startsWith("WARNING iptables: teardown deadline of 20 s passed; giving up on 11 rules left "
+                    + "(each counted as iptables_lock): {raw PREROUTING -p udp -d 169.254.20.10 --dport 53 "), last);
+            for (IptablesRule rule : all.subList(1, 12)) {
+                assertTrue(last.contains(rule.toString()), rule + " not in " + last);
+            }
+            assertFalse(last.contains(all.get(0).toString()), last);
         }
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.nodedns.metrics.SetupErrors;
 import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 class LocalLinkTest {
@@ -89,7 +90,8 @@ class LocalLinkTest {
 
         assertEquals("interface nodelocaldns: cannot add the link: ip link add nodelocaldns type dummy exited 2: "
                 + "Error: Unknown device type. (this kernel has no dummy link type: create the link beforehand, "
-                + "e.g. `ip link add nodelocaldns type bridge`, and nodedns adopts it)", thrown.getMessage());
+                + "e.g. `ip link add nodelocaldns type bridge`, and nodedns adopts it; like node-cache, nodedns deletes "
+                + "that link at exit unless -skipteardown)", thrown.getMessage());
         assertEquals(1, errors.errors(SetupErrors.Type.INTERFACE_ADD));
         assertEquals(List.of("ip -o link show dev nodelocaldns", "ip link add nodelocaldns type dummy"),
                 runner.lines());
@@ -148,5 +150,23 @@ class LocalLinkTest {
         node.teardown();
 
         assertEquals(List.of("ip link del nodelocaldns"), runner.lines());
+    }
+
+    @Test
+    void aLinkThatCannotBeDeletedIsLoggedAtWarningWithStderrAndNotCounted() {
+        runner.on("ip link del", RecordingRunner.exit(2, "RTNETLINK answers: Operation not permitted"));
+        NodeNetworkSettings noIptables = new NodeNetworkSettings(List.of(NodeFixtures.ip("169.254.20.10")), 53, 8080,
+                true, "nodelocaldns", false, false);
+        NodeNetworking node = prepare(noIptables, runner, errors);
+
+        try (LogCapture log = new LogCapture()) {
+            node.teardown();
+
+            assertEquals(List.of("WARNING interface nodelocaldns: cannot delete the link: ip link del nodelocaldns "
+                    + "exited 2: RTNETLINK answers: Operation not permitted"), log.lines(Level.WARNING));
+        }
+        for (SetupErrors.Type type : SetupErrors.Type.values()) {
+            assertEquals(0, errors.errors(type), type.label());
+        }
     }
 }

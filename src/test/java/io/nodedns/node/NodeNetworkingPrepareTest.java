@@ -119,7 +119,9 @@ class NodeNetworkingPrepareTest {
                 () -> new NodeNetworkSettings(ips, 53, 8080, true, "nodelocaldns-too-long", true, false));
         assertThrows(IllegalArgumentException.class,
                 () -> new NodeNetworkSettings(ips, 53, 8080, true, "-dev", true, false));
-        assertEquals(1, new NodeNetworkSettings(List.of(NodeFixtures.ip("169.254.20.10"),
-                NodeFixtures.ip("169.254.20.10")), 53, 8080, true, "nodelocaldns", true, false).localIps().size());
+        IllegalArgumentException repeated = assertThrows(IllegalArgumentException.class,
+                () -> new NodeNetworkSettings(List.of(NodeFixtures.ip("169.254.20.10"), NodeFixtures.ip("fd00::10"),
+                        NodeFixtures.ip("169.254.20.10")), 53, 8080, true, "nodelocaldns", true, false));
+        assertEquals("-localip 169.254.20.10 is given more than once", repeated.getMessage());
     }
 }

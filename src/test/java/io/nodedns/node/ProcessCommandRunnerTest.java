@@ -79,4 +79,18 @@ class ProcessCommandRunnerTest {
         assertEquals(new CommandResult(-1, "started\n", "timed out after 200 ms"), result);
         assertTrue(elapsedMillis < 2000, "took " + elapsedMillis + " ms");
     }
+
+    @Test
+    void oneDeadlineBoundsTheCommandAndTheReadingOfBothStreams() {
+        // The shell exits just before its timeout, leaving a child that holds stdout and stderr
+        // open: waiting the full timeout for each stream again would take about 5 s.
+        ProcessCommandRunner impatient = new ProcessCommandRunner(Duration.ofSeconds(2));
+        long start = System.nanoTime();
+
+        CommandResult result = impatient.run(List.of("sh", "-c", "echo started; sleep 1; sleep 6 & exit 0"));
+
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(new CommandResult(0, "started\n", ""), result);
+        assertTrue(elapsedMillis < 3500, "took " + elapsedMillis + " ms");
+    }
 }
