@@ -124,7 +124,7 @@ public final class Main {
             network.beforeBind();
         } catch (NodeSetupException e) {
             log.severe(e.getMessage());
-            network.stop();
+            network.finish();
             transport.close();
             return 1;
         }
@@ -133,7 +133,7 @@ public final class Main {
             daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop);
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
-            network.stop();
+            network.finish();
             transport.close();
             return 1;
         }
@@ -155,16 +155,18 @@ public final class Main {
             log.info(loopDetected.get() ? "stopping after a forwarding loop: no new queries, answering those in flight"
                     : "stopping: no new queries, answering those in flight");
             startStopWatchdog(log, network.teardownBudget().plus(daemon.lameduck()));
-            // Readiness false first, so probes see the stop; then no reconcile and the teardown, so
-            // that in transparent mode the kube-dns IP is kube-proxy's again while this drains.
+            // Readiness false first, so probes see the stop; then no reconcile and no rules, so that
+            // in transparent mode new queries to the kube-dns IP are kube-proxy's again while this
+            // drains; the link goes last, the drained answers leave from its addresses.
             daemon.health().markStopping();
             network.stop();
             daemon.stop();
+            network.finish();
             drained.set(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            network.stop();   // a no-op after the orderly stop; the teardown after anything else
+            network.finish();   // a no-op after the orderly stop; the teardown after anything else
             transport.close();
             removePidfile(cmd.pidfile(), log);
         }
@@ -190,7 +192,7 @@ public final class Main {
                 // second signal within a second is the same stop seen twice (Ctrl-C plus a
                 // wrapper's SIGTERM), and one after the drain changes nothing.
                 log.warning("second SIG" + s.getName() + ": exiting without waiting for queries in flight");
-                network.stop();
+                network.finish();
                 Runtime.getRuntime().halt(1);
             }
         };

@@ -22,9 +22,11 @@ import java.util.logging.Logger;
  *   <li>{@link #afterBind}: the NOTRACK and ACCEPT rules, only once something listens behind
  *       them (a rule for a dead port would only hide the traffic from kube-proxy), then a
  *       reconcile every {@code -syncinterval} on its own thread;</li>
- *   <li>{@link #stop}: no more reconciles, then the teardown (unless {@code -skipteardown}), before
- *       the listeners drain: in transparent mode the kube-dns IP goes back to kube-proxy at once,
- *       so pods are answered by kube-dns while this process finishes the queries it has.</li>
+ *   <li>{@link #stop}: no more reconciles, then the rules go (unless {@code -skipteardown}),
+ *       before the listeners drain: in transparent mode the kube-dns IP goes back to kube-proxy
+ *       at once, so new queries reach kube-dns while this process finishes the ones it has;</li>
+ *   <li>{@link #finish}: after the drain, the link and its addresses, which those last answers
+ *       needed as their source.</li>
  * </ol>
  * Outside node mode, or with both {@code -setupinterface} and {@code -setupiptables} off, every step
  * does nothing.
@@ -120,24 +122,44 @@ final class NodeNetworkLifecycle {
     }
 
     /**
-     * Stops the reconcile and tears down unless {@code -skipteardown}. A reconcile in progress is
-     * not interrupted (that would kill its commands half way and count the kills as errors): the
-     * teardown waits for it on {@link NodeNetworking}'s lock, and no reconcile changes anything
-     * after a teardown. Idempotent: the normal stop and the fatal-error paths may both call it.
+     * Stops the reconcile and removes the rules unless {@code -skipteardown}; the link stays for
+     * {@link #finish}. A reconcile in progress is not interrupted (that would kill its commands
+     * half way and count the kills as errors): the teardown waits for it on
+     * {@link NodeNetworking}'s lock, and no reconcile changes anything after it. Idempotent: the
+     * normal stop and the fatal-error paths may both call it.
      */
     synchronized void stop() {
-        if (networking == null || stopped) {
+        if (networking == null) {
             return;
         }
-        stopped = true;
         if (syncThread != null) {
             syncThread.shutdown();   // cancels the periodic task; one already running finishes
         }
-        // An interrupted caller (the main thread after an InterruptedException) would have every
-        // command killed at once and leave the rules behind; the teardown runs uninterrupted.
+        stopped = true;
+        uninterrupted(networking::removeRules);
+    }
+
+    /**
+     * After the listeners drained: {@link #stop} if it has not run, then the link and its
+     * addresses go (unless {@code -skipteardown}). Idempotent.
+     */
+    synchronized void finish() {
+        if (networking == null) {
+            return;
+        }
+        stop();
+        uninterrupted(networking::removeLink);
+    }
+
+    /**
+     * An interrupted caller (the main thread after an InterruptedException) would have every
+     * command killed at once and leave the rules behind; the teardown runs uninterrupted and the
+     * caller gets its interrupt back.
+     */
+    private static void uninterrupted(Runnable teardown) {
         boolean interrupted = Thread.interrupted();
         try {
-            networking.teardown();
+            teardown.run();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

@@ -20,7 +20,7 @@
  * <h2>Start and stop order in node mode</h2>
  * {@link io.nodedns.app.NodeNetworkLifecycle}: preflight (changes nothing), the link and its
  * addresses, bind the listeners, the iptables rules, serve (reconcile every {@code -syncinterval});
- * on SIGTERM: readiness false, reconcile stopped, rules and link removed (unless
- * {@code -skipteardown}), lameduck, drain, exit.
+ * on SIGTERM: readiness false, reconcile stopped, rules removed (unless {@code -skipteardown}),
+ * lameduck, drain, link removed, exit.
  */
 package io.nodedns.app;

@@ -25,6 +25,7 @@ public final class NodeNetworking {
     private final Optional<IptablesRules> rules;
     private final Optional<IptablesBackend> backend;
     private boolean tornDown;
+    private boolean linkRemoved;
 
     private NodeNetworking(NodeNetworkSettings settings, Optional<LocalLink> link, Optional<IptablesRules> rules,
                            Optional<IptablesBackend> backend) {
@@ -130,11 +131,22 @@ public final class NodeNetworking {
     }
 
     /**
-     * On exit: every rule deleted until {@code -C} says it is gone (bounded), then the link
-     * deleted. With {@code -skipteardown} nothing changes, as in node-cache, so a restarting pod
-     * leaves pods' DNS path in place. Runs once; never throws.
+     * On exit, both halves of the teardown in order: {@link #removeRules}, {@link #removeLink}.
+     * For a caller with nothing to drain in between. Never throws.
      */
-    public synchronized void teardown() {
+    public void teardown() {
+        removeRules();
+        removeLink();
+    }
+
+    /**
+     * First half of the teardown: every rule deleted until {@code -C} says it is gone (bounded).
+     * From here on reconcile and ensure* do nothing. In transparent mode this is what hands the
+     * kube-dns IP back to kube-proxy: without NOTRACK its DNAT applies again, though the address
+     * is still local. With {@code -skipteardown} nothing changes, as in node-cache, so a
+     * restarting pod leaves pods' DNS path in place. Runs once; never throws.
+     */
+    public synchronized void removeRules() {
         if (tornDown) {
             return;
         }
@@ -145,7 +157,23 @@ public final class NodeNetworking {
         }
         LOG.info("Tearing down " + describe());
         rules.ifPresent(IptablesRules::removeAll);
-        link.ifPresent(LocalLink::remove);
+    }
+
+    /**
+     * Second half: the link deleted, with its addresses. It comes after the listeners drained:
+     * the answers to queries already read leave from those addresses, and the kernel refuses a
+     * source address that is no longer local. Runs the first half first if it has not run. Runs
+     * once; never throws.
+     */
+    public synchronized void removeLink() {
+        removeRules();
+        if (linkRemoved) {
+            return;
+        }
+        linkRemoved = true;
+        if (!settings.skipTeardown()) {
+            link.ifPresent(LocalLink::remove);
+        }
     }
 
     /**

@@ -76,7 +76,7 @@ class NodeNetworkLifecycleTest {
     }
 
     @Test
-    void rulesGoInOnlyOnceTheListenersAreBoundAndComeOutOnceAtTheStop() throws Exception {
+    void rulesGoInOnceTheListenersAreBoundOutAtTheStopAndTheLinkGoesOnlyAfterTheDrain() throws Exception {
         FakeNode node = new FakeNode();
         NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
         network.beforeBind();
@@ -87,10 +87,24 @@ class NodeNetworkLifecycleTest {
 
         network.stop();
         assertEquals(Set.of(), node.rules, "every rule removed");
+        assertEquals(0, node.count("ip link del"), "the link stays: the drain answers from its addresses");
+        network.finish();
         assertEquals(1, node.count("ip link del nodelocaldns"));
-        int afterFirstStop = node.commands.size();
+        int afterFinish = node.commands.size();
         network.stop();
-        assertEquals(afterFirstStop, node.commands.size(), "a second stop (the finally after the orderly one) does nothing");
+        network.finish();
+        assertEquals(afterFinish, node.commands.size(), "the finally after the orderly stop does nothing");
+    }
+
+    @Test
+    void aFailedStartRemovesRulesAndLinkAtOnce() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
+        network.beforeBind();
+        network.afterBind();
+        network.finish();
+        assertEquals(Set.of(), node.rules);
+        assertEquals(1, node.count("ip link del nodelocaldns"));
     }
 
     @Test
@@ -113,12 +127,13 @@ class NodeNetworkLifecycleTest {
         int before = node.commands.size();
         Thread.currentThread().interrupt();
         try {
-            network.stop();
+            network.finish();
             assertTrue(Thread.currentThread().isInterrupted(), "the caller's interrupt is kept for it");
         } finally {
             Thread.interrupted();
         }
         assertEquals(Set.of(), node.rules);
+        assertEquals(1, node.count("ip link del nodelocaldns"));
         assertFalse(node.interruptedWhileRunning.subList(before, node.commands.size()).contains(true),
                 "no teardown command ran on an interrupted thread (it would be killed at once)");
     }
@@ -143,6 +158,7 @@ class NodeNetworkLifecycleTest {
             assertEquals("", network.describe());
             assertEquals(Duration.ZERO, network.teardownBudget());
             network.stop();
+            network.finish();
         }
         assertEquals(List.of(), node.commands);
     }

@@ -247,6 +247,22 @@ class IptablesRulesTest {
     }
 
     @Test
+    void theRulesGoFirstAndTheLinkOnlyWhenAskedForAfterwards() {
+        NodeNetworking node = prepare(settings(false, "169.254.20.10"), runner, errors);
+        node.ensureRules();
+        runner.clear();
+
+        node.removeRules();
+        assertEquals(0, iptables.total());
+        assertFalse(runner.lines().stream().anyMatch(l -> l.startsWith("ip link del")), runner.lines().toString());
+
+        runner.clear();
+        node.removeLink();
+        node.removeLink();
+        assertEquals(List.of("ip link del nodelocaldns"), runner.lines(), "the link once, the rules not again");
+    }
+
+    @Test
     void nothingIsAddedBackAfterTeardown() {
         NodeNetworking node = prepare(settings(false, "169.254.20.10"), runner, errors);
         node.ensureRules();
