@@ -16,7 +16,7 @@ import java.util.Optional;
  * zeros (as glibc's {@code inet_pton} does), and IPv6 is only handed to the JDK after checking its
  * characters and wrapped in brackets, the form the JDK never looks up.
  */
-final class IpLiterals {
+public final class IpLiterals {
     private IpLiterals() {
     }
 
@@ -27,7 +27,7 @@ final class IpLiterals {
      *
      * @return the address, or empty if {@code text} is not an IP literal
      */
-    static Optional<InetAddress> parse(String text) {
+    public static Optional<InetAddress> parse(String text) {
         if (text.indexOf(':') >= 0) {
             return parseIpv6(text);
         }
@@ -125,5 +125,50 @@ final class IpLiterals {
         } catch (SocketException unreadableInterfaces) {
             return -1;
         }
+    }
+
+    /**
+     * An address as Go and {@code ip} print it: dotted quad, or IPv6 in RFC 5952 form (section 4:
+     * lower case, the longest run of zero groups as {@code ::}).
+     */
+    public static String format(InetAddress ip) {
+        if (!(ip instanceof Inet6Address)) {
+            return ip.getHostAddress();
+        }
+        byte[] bytes = ip.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+        }
+        // RFC 5952 section 4.2: "::" replaces the longest run of two or more zero groups, the first if tied.
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < 8 && groups[i] == 0) {
+                i++;
+            }
+            if (i - start > bestLength) {
+                bestStart = start;
+                bestLength = i - start;
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 }

@@ -171,7 +171,7 @@ public final class NodeCacheCorefile {
         } else {
             Optional<InetAddress> ip = value.indexOf('%') >= 0 ? Optional.empty() : IpLiterals.parse(value);
             if (ip.isPresent()) {
-                return address(ip.get());
+                return IpLiterals.format(ip.get());
             }
             problem = "environment variable " + variable + " is \"" + value + "\", not an IP address";
         }
@@ -191,51 +191,9 @@ public final class NodeCacheCorefile {
     private static String addresses(List<InetAddress> ips) {
         List<String> words = new ArrayList<>();
         for (InetAddress ip : ips) {
-            words.add(address(ip));
+            words.add(IpLiterals.format(ip));
         }
         return String.join(" ", words);
-    }
-
-    /** An address as Go prints it: dotted quad, or IPv6 in RFC 5952 form (section 4: shortest). */
-    static String address(InetAddress ip) {
-        if (!(ip instanceof Inet6Address)) {
-            return ip.getHostAddress();
-        }
-        byte[] bytes = ip.getAddress();
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
-        }
-        // RFC 5952 section 4.2: "::" replaces the longest run of two or more zero groups, the first if tied.
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; ) {
-            if (groups[i] != 0) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < 8 && groups[i] == 0) {
-                i++;
-            }
-            if (i - start > bestLength) {
-                bestStart = start;
-                bestLength = i - start;
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(groups[i]));
-        }
-        return out.toString();
     }
 
     /** A Corefile word for {@code text}: as is, or quoted when the lexer would split or cut it. */

@@ -1,5 +1,6 @@
 package io.nodedns.node;
 
+import io.nodedns.config.IpLiterals;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ final class IpOutput {
                 if (tokens[i].equals("inet") || tokens[i].equals("inet6")) {
                     String cidr = tokens[i + 1];
                     int slash = cidr.indexOf('/');
-                    Optional<InetAddress> address = IpAddresses.parse(slash < 0 ? cidr : cidr.substring(0, slash));
+                    Optional<InetAddress> address = IpLiterals.parse(slash < 0 ? cidr : cidr.substring(0, slash));
                     if (address.isPresent()) {
                         addresses.add(new LinkAddress(link, address.get()));
                     }

@@ -1,5 +1,6 @@
 package io.nodedns.node;
 
+import io.nodedns.config.IpLiterals;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ final class NodeCacheRules {
     /** The 12 rules for one local IP. */
     static List<IptablesRule> forAddress(InetAddress localIp, int dnsPort, int healthPort) {
         boolean ipv6 = localIp instanceof Inet6Address;
-        String ip = IpAddresses.text(localIp);
+        String ip = IpLiterals.format(localIp);
         String dns = Integer.toString(dnsPort);
         String health = Integer.toString(healthPort);
         List<IptablesRule> rules = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.nodedns.node;
 
+import io.nodedns.config.IpLiterals;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.HashSet;
@@ -34,7 +35,7 @@ public record NodeNetworkSettings(List<InetAddress> localIps, int dnsPort, int h
         Set<InetAddress> seen = new HashSet<>();
         for (InetAddress ip : localIps) {
             if (!seen.add(ip)) {
-                throw new IllegalArgumentException("-localip " + IpAddresses.text(ip) + " is given more than once");
+                throw new IllegalArgumentException("-localip " + IpLiterals.format(ip) + " is given more than once");
             }
         }
         checkPort("-dns.port", dnsPort);

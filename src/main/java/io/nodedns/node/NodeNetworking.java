@@ -1,5 +1,6 @@
 package io.nodedns.node;
 
+import io.nodedns.config.IpLiterals;
 import io.nodedns.metrics.SetupErrors;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,7 +82,7 @@ public final class NodeNetworking {
         }
         for (IpOutput.LinkAddress entry : IpOutput.addresses(shown.stdout())) {
             if (settings.localIps().contains(entry.address()) && !entry.link().equals(settings.interfaceName())) {
-                throw new NodeSetupException("-localip " + IpAddresses.text(entry.address())
+                throw new NodeSetupException("-localip " + IpLiterals.format(entry.address())
                         + " is already an address of link " + entry.link()
                         + "; nodedns would take it over from that link (choose a free link-local address such as "
                         + "169.254.20.10, or -setupinterface=false if you manage the addresses yourself)");

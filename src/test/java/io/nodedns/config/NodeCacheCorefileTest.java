@@ -234,16 +234,16 @@ class NodeCacheCorefileTest {
 
     @Test
     void addressesArePrintedAsGoPrintsThem() throws Exception {
-        assertEquals("169.254.20.10", NodeCacheCorefile.address(InetAddress.getByName("169.254.20.10")));
-        assertEquals("fd00::a", NodeCacheCorefile.address(InetAddress.getByName("[fd00:0:0:0:0:0:0:a]")));
-        assertEquals("::", NodeCacheCorefile.address(InetAddress.getByName("[::]")));
-        assertEquals("1::", NodeCacheCorefile.address(InetAddress.getByName("[1:0:0:0:0:0:0:0]")));
-        assertEquals("1:0:2::3", NodeCacheCorefile.address(InetAddress.getByName("[1:0:2:0:0:0:0:3]")));
-        assertEquals("1:0:0:2::3", NodeCacheCorefile.address(InetAddress.getByName("[1:0:0:2:0:0:0:3]")),
+        assertEquals("169.254.20.10", IpLiterals.format(InetAddress.getByName("169.254.20.10")));
+        assertEquals("fd00::a", IpLiterals.format(InetAddress.getByName("[fd00:0:0:0:0:0:0:a]")));
+        assertEquals("::", IpLiterals.format(InetAddress.getByName("[::]")));
+        assertEquals("1::", IpLiterals.format(InetAddress.getByName("[1:0:0:0:0:0:0:0]")));
+        assertEquals("1:0:2::3", IpLiterals.format(InetAddress.getByName("[1:0:2:0:0:0:0:3]")));
+        assertEquals("1:0:0:2::3", IpLiterals.format(InetAddress.getByName("[1:0:0:2:0:0:0:3]")),
                 "the longest run of zero groups is compressed");
-        assertEquals("1::2:0:0:3:4", NodeCacheCorefile.address(InetAddress.getByName("[1:0:0:2:0:0:3:4]")),
+        assertEquals("1::2:0:0:3:4", IpLiterals.format(InetAddress.getByName("[1:0:0:2:0:0:3:4]")),
                 "the first of two equal runs");
-        assertEquals("1:0:2:3:4:5:6:7", NodeCacheCorefile.address(InetAddress.getByName("[1:0:2:3:4:5:6:7]")),
+        assertEquals("1:0:2:3:4:5:6:7", IpLiterals.format(InetAddress.getByName("[1:0:2:3:4:5:6:7]")),
                 "a single zero group stays");
     }
 
