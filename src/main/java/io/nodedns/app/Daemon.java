@@ -6,8 +6,10 @@ import io.nodedns.cache.DisabledZones;
 import io.nodedns.cache.PrefetchPolicy;
 import io.nodedns.cache.ResponseCache;
 import io.nodedns.cache.StalePolicy;
+import io.nodedns.config.AutopathSettings;
 import io.nodedns.config.CacheSettings;
 import io.nodedns.config.Corefile;
+import io.nodedns.config.FilterAaaaSettings;
 import io.nodedns.config.ForwardSettings;
 import io.nodedns.config.HostPorts;
 import io.nodedns.config.ProcessSettings;
@@ -17,6 +19,8 @@ import io.nodedns.loop.LoopDetector;
 import io.nodedns.metrics.HealthState;
 import io.nodedns.metrics.ReloadOutcomes;
 import io.nodedns.metrics.SetupErrors;
+import io.nodedns.server.AaaaFilter;
+import io.nodedns.server.AutopathRules;
 import io.nodedns.server.BlockResolver;
 import io.nodedns.server.DnsServer;
 import io.nodedns.server.ErrorLog;
@@ -105,10 +109,11 @@ public final class Daemon implements AutoCloseable {
      * (bind, prometheus, health, reload...) is left out on purpose: changing it keeps the cache.
      */
     private record ResolverSpec(List<ServerKey> keys, Optional<CacheSettings> cache,
-                                Optional<ForwardSettings> forward, boolean errors, boolean log, boolean loop) {
+                                Optional<ForwardSettings> forward, boolean errors, boolean log, boolean loop,
+                                Optional<AutopathSettings> autopath, Optional<FilterAaaaSettings> filterAaaa) {
         static ResolverSpec of(ServerBlock block) {
             return new ResolverSpec(block.keys(), block.cache(), block.forward(), block.errors(), block.log(),
-                    block.loop());
+                    block.loop(), block.autopath(), block.filterAaaa());
         }
     }
 
@@ -298,9 +303,13 @@ public final class Daemon implements AutoCloseable {
                 upstream = loop.guard();
             }
         }
+        AutopathRules autopath = block.autopath()
+                .map(a -> new AutopathRules(a.zones(), a.searchDomains())).orElse(null);
+        AaaaFilter aaaaFilter = block.filterAaaa()
+                .map(f -> new AaaaFilter(f.zones(), f.except(), f.ttl().toSeconds())).orElse(null);
         BlockResolver resolver = new BlockResolver(block.name(), cache, cacheZones, from,
                 upstream, counters, pending, block.errors() ? errorLog : null,
-                block.log());
+                block.log(), autopath, aaaaFilter);
         if (forwarder != null) {
             created.put(resolver, forwarder);
         }

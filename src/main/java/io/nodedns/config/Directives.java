@@ -31,7 +31,10 @@ final class Directives {
             Map.entry("loop", new Spec(LoopDirective::parse, true)),
             Map.entry("ready", new Spec(ReadyDirective::parse, true)),
             // CoreDNS would keep the last one's address; a block has room for one health address.
-            Map.entry("health", new Spec(HealthDirective::parse, true)));
+            Map.entry("health", new Spec(HealthDirective::parse, true)),
+            // CoreDNS's autopath keeps only the last one; one search path per block is all that makes sense.
+            Map.entry("autopath", new Spec(AutopathDirective::parse, true)),
+            Map.entry("filter_aaaa", new Spec(FilterAaaaDirective::parse, true)));
 
     private Directives() {
     }

@@ -28,6 +28,8 @@ import java.util.Optional;
  * @param loop    whether the {@code loop} directive is present (probe for forwarding loops at start)
  * @param health  the {@code health} directive's settings, if present
  * @param ready   where the {@code ready} directive serves {@code /ready}, if present
+ * @param autopath the {@code autopath} directive's settings, if present
+ * @param filterAaaa the {@code filter_aaaa} directive's settings, if present
  * @param line    line of the block's first key, for messages that point back at the Corefile
  */
 public record ServerBlock(
@@ -43,6 +45,8 @@ public record ServerBlock(
         boolean loop,
         Optional<HealthSettings> health,
         Optional<InetSocketAddress> ready,
+        Optional<AutopathSettings> autopath,
+        Optional<FilterAaaaSettings> filterAaaa,
         int line) {
 
     public ServerBlock {
@@ -58,6 +62,8 @@ public record ServerBlock(
         Objects.requireNonNull(reload, "reload");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(ready, "ready");
+        Objects.requireNonNull(autopath, "autopath");
+        Objects.requireNonNull(filterAaaa, "filterAaaa");
     }
 
     /** The block's keys as CoreDNS prints them, for logs: {@code cluster.local.:53 in-addr.arpa.:53}. */

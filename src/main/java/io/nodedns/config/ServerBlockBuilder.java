@@ -23,6 +23,8 @@ final class ServerBlockBuilder {
     private boolean loop;
     private HealthSettings health;
     private InetSocketAddress ready;
+    private AutopathSettings autopath;
+    private FilterAaaaSettings filterAaaa;
 
     ServerBlockBuilder(List<ServerKey> keys, int line) {
         this.keys = List.copyOf(keys);
@@ -86,9 +88,18 @@ final class ServerBlockBuilder {
         ready = address;
     }
 
+    void autopath(AutopathSettings settings) {
+        autopath = settings;
+    }
+
+    void filterAaaa(FilterAaaaSettings settings) {
+        filterAaaa = settings;
+    }
+
     ServerBlock build() {
         return new ServerBlock(keys, new ArrayList<>(bind), new ArrayList<>(bindInterfaces),
                 Optional.ofNullable(cache), Optional.ofNullable(forward), errors, log, Optional.ofNullable(prometheus),
-                Optional.ofNullable(reload), loop, Optional.ofNullable(health), Optional.ofNullable(ready), line);
+                Optional.ofNullable(reload), loop, Optional.ofNullable(health), Optional.ofNullable(ready),
+                Optional.ofNullable(autopath), Optional.ofNullable(filterAaaa), line);
     }
 }

@@ -38,6 +38,13 @@
  *         serve_stale [DURATION] [immediate|verify]    defaults 1h, immediate
  *         disable success|denial [ZONES...]            default the cache's zones
  *     }
+ *     autopath [ZONE...] [RESOLV-CONF] {   the Kubernetes search path resolved here for NAME.NS.svc.ZONE;
+ *         search [DOMAIN...]     ZONE: cluster domains (default the block's, not "."); the node's search
+ *     }                          domains from RESOLV-CONF (a word with '/') or from 'search', one of them
+ *     filter_aaaa [ZONE...] {    AAAA under ZONE (default the block's) answered NODATA + synthesized SOA
+ *         except NAME...         resolved as usual (and names below them)
+ *         ttl DURATION           SOA TTL and MINIMUM, whole seconds 0s..3h, default 30s
+ *     }
  *     forward FROM TO... {       TO: IP, IP:PORT, [IPv6]:PORT, dns://..., or a resolv.conf path; at most 15
  *         force_tcp | prefer_udp
  *         expire DURATION        default 10s

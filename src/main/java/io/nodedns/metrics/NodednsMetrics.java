@@ -93,6 +93,12 @@ public final class NodednsMetrics implements AutoCloseable {
                 + "answer in time (not SERVFAILs relayed from upstream).", Tags.empty(), c.upstreamFailures);
         count(registry, "nodedns_tcp_connections_rejected", "TCP client connections closed for a bad or oversized "
                 + "frame, or refused over the connection cap.", Tags.empty(), c.tcpRejected);
+        count(registry, "nodedns_autopath_answers", "Answers autopath made: a CNAME from the asked name to the "
+                + "first name of the search path that exists, with its records.", Tags.empty(), c.autopathAnswers);
+        count(registry, "nodedns_autopath_queries_saved", "Queries clients did not send because autopath answered: "
+                + "the search names after the asked one, up to the one found.", Tags.empty(), c.autopathQueriesSaved);
+        count(registry, "nodedns_filtered_aaaa", "AAAA queries filter_aaaa answered NODATA without forwarding them.",
+                Tags.empty(), c.filteredAaaa);
         Gauge.builder("nodedns_tcp_connections_open", keep(server), DnsServer::openTcpConnections)
                 .description("TCP client connections open now.").register(registry);
     }

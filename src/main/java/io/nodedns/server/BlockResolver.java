@@ -57,6 +57,22 @@ public final class BlockResolver {
     private final boolean refreshing;
     /** Where background refreshes are sent from, off the hit's thread (like CoreDNS's goroutine). */
     private final Executor backgroundExecutor;
+    /** The block's {@code autopath}, or null. */
+    private final AutopathRules autopath;
+    /** The block's {@code filter_aaaa}, or null. */
+    private final AaaaFilter aaaaFilter;
+
+    /**
+     * Someone inside nodedns waiting for the answer to a key: an autopath search. Told exactly once,
+     * possibly on another thread; counts no response (the search answers and counts the client's).
+     */
+    interface StepListener {
+        /** The answer, as a client would get it: {@code entry} lowered by {@code ageSeconds}. */
+        void answered(CachedAnswer entry, long ageSeconds, boolean fromCache);
+
+        /** No answer: a client would have got {@code rcode} made here (SERVFAIL, or REFUSED over max_concurrent). */
+        void failed(int rcode);
+    }
 
     /**
      * @param name the block's keys, for logs (e.g. {@code cluster.local.:53})
@@ -71,8 +87,18 @@ public final class BlockResolver {
     public BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
                          UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
                          boolean logQueries) {
+        this(name, cache, cacheZones, forwardFrom, upstream, counters, pending, errorLog, logQueries, null, null);
+    }
+
+    /**
+     * As the shorter constructor, with the block's {@code autopath} and {@code filter_aaaa} (each
+     * null when absent).
+     */
+    public BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
+                         UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
+                         boolean logQueries, AutopathRules autopath, AaaaFilter aaaaFilter) {
         this(name, cache, cacheZones, forwardFrom, upstream, counters, pending, errorLog, logQueries,
-                ForkJoinPool.commonPool());
+                ForkJoinPool.commonPool(), autopath, aaaaFilter);
     }
 
     /**
@@ -82,6 +108,14 @@ public final class BlockResolver {
     BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
                   UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
                   boolean logQueries, Executor backgroundExecutor) {
+        this(name, cache, cacheZones, forwardFrom, upstream, counters, pending, errorLog, logQueries,
+                backgroundExecutor, null, null);
+    }
+
+    private BlockResolver(String name, ResponseCache cache, byte[][] cacheZones, byte[] forwardFrom,
+                          UpstreamClient upstream, QueryCounters counters, PendingQueries pending, ErrorLog errorLog,
+                          boolean logQueries, Executor backgroundExecutor, AutopathRules autopath,
+                          AaaaFilter aaaaFilter) {
         this.name = name;
         this.cache = cache;
         this.cacheZones = cacheZones == null ? null : cacheZones.clone();
@@ -95,6 +129,28 @@ public final class BlockResolver {
         this.stale = cache == null ? StalePolicy.OFF : cache.policy().stale();
         this.refreshing = prefetch.enabled() || stale.enabled();
         this.backgroundExecutor = backgroundExecutor;
+        this.autopath = autopath;
+        this.aaaaFilter = aaaaFilter;
+    }
+
+    /** The block's {@code autopath}, or null. */
+    AutopathRules autopath() {
+        return autopath;
+    }
+
+    /** Client queries waiting for an answer, for the drain at stop. */
+    PendingQueries pending() {
+        return pending;
+    }
+
+    /** The block's {@code filter_aaaa}, or null. */
+    AaaaFilter aaaaFilter() {
+        return aaaaFilter;
+    }
+
+    /** Whether a miss for {@code key} goes upstream (else {@link #resolve} answers SERVFAIL). */
+    boolean forwards(QuestionKey key) {
+        return upstream != null && key.isInZone(forwardFrom);
     }
 
     boolean logQueries() {
@@ -213,8 +269,24 @@ public final class BlockResolver {
             zone.recordSince(qtypeBucket, startNanos);
             return;
         }
-        Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos);
+        Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos,
+                responder instanceof TcpQueryHandler, null);
         pending.add();
+        join(key, waiter, alloc);
+    }
+
+    /**
+     * Resolves {@code key} (a stored key, which {@link #forwards} must accept) for {@code listener},
+     * as {@link #resolve} does for a client: joins the flight in progress for it or starts one.
+     * Call it after a {@link #lookup} missed.
+     *
+     * @param overTcp whether the client the search is for asked over TCP (the first attempt's transport)
+     */
+    void await(QuestionKey key, ZoneMetrics zone, boolean overTcp, ByteBufAllocator alloc, StepListener listener) {
+        join(key, new Waiter(null, null, null, zone, 0, 0, overTcp, listener), alloc);
+    }
+
+    private void join(QuestionKey key, Waiter waiter, ByteBufAllocator alloc) {
         while (true) {
             Flight flight = inflight.get(key);
             if (flight == null) {
@@ -341,12 +413,20 @@ public final class BlockResolver {
         boolean overLimit = cause instanceof ConcurrencyLimitException;
         int rcode = overLimit ? DnsWire.RCODE_REFUSED : DnsWire.RCODE_SERVFAIL;
         List<Waiter> waiters = flight.finish(inflight);
-        if (overLimit) {
-            counters.refused.add(waiters.size());
-        } else {
-            counters.upstreamFailures.add(waiters.size());
-        }
         for (Waiter w : waiters) {
+            if (w.listener() != null) {
+                try {
+                    w.listener().failed(rcode);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "autopath step failed", e);
+                }
+                continue;
+            }
+            if (overLimit) {
+                counters.refused.increment();
+            } else {
+                counters.upstreamFailures.increment();
+            }
             try {
                 w.responder().error(w.query(), w.client(), rcode);
                 w.zone().countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
@@ -364,6 +444,14 @@ public final class BlockResolver {
     }
 
     private void deliver(Waiter w, CachedAnswer entry, long age, boolean fromCache) {
+        if (w.listener() != null) {
+            try {
+                w.listener().answered(entry, age, fromCache);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "autopath step failed", e);
+            }
+            return;
+        }
         try {
             w.responder().answer(w.query(), w.client(), entry, age, fromCache);
             w.zone().countResponse(fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD,
@@ -376,9 +464,12 @@ public final class BlockResolver {
         }
     }
 
-    /** One client waiting for an upstream answer. */
+    /**
+     * One client waiting for an upstream answer, or (with a {@code listener}, and null query,
+     * responder and client) an autopath step.
+     */
     private record Waiter(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone, int qtypeBucket,
-                          long startNanos) {}
+                          long startNanos, boolean overTcp, StepListener listener) {}
 
     /** One upstream query in flight and the clients waiting for it. */
     private static final class Flight {
@@ -389,7 +480,7 @@ public final class BlockResolver {
 
         Flight(QuestionKey key, Waiter first) {
             this.key = key;
-            this.firstOverTcp = first.responder() instanceof TcpQueryHandler;
+            this.firstOverTcp = first.overTcp();
             waiters.add(first);
         }
 

@@ -31,4 +31,13 @@ public final class QueryCounters {
     public final LongAdder truncated = new LongAdder();
     /** TCP connections closed for a bad or oversized frame, or refused over the connection cap. */
     public final LongAdder tcpRejected = new LongAdder();
+    /** Answers {@code autopath} made: a CNAME from the asked name to the first search name that exists. */
+    public final LongAdder autopathAnswers = new LongAdder();
+    /**
+     * Queries the clients of those answers did not have to send: the search names after the asked
+     * one up to the one found.
+     */
+    public final LongAdder autopathQueriesSaved = new LongAdder();
+    /** AAAA queries {@code filter_aaaa} answered NODATA. */
+    public final LongAdder filteredAaaa = new LongAdder();
 }

@@ -7,6 +7,7 @@ import io.nodedns.wire.DnsTypes;
 import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.ParsedQuery;
 import io.nodedns.wire.QueryVerdict;
+import io.nodedns.wire.ResponseKind;
 import java.util.logging.Logger;
 
 /**
@@ -95,14 +96,53 @@ final class QueryProcessor {
         if (block.logQueries()) {
             logQuery(scratch, client, tcp, msg.readableBytes());
         }
+        AaaaFilter filter = block.aaaaFilter();
+        if (filter != null && filterAaaa(filter, scratch, responder, client, zone, qtypeBucket, start)) {
+            return true;
+        }
         CachedAnswer hit = block.lookup(scratch.key(), zone);
+        AutopathRules autopath = block.autopath();
         if (hit != null) {
+            // One null check for blocks without autopath; with it, only NXDOMAIN hits look at the name.
+            if (autopath != null && hit.template().kind() == ResponseKind.NXDOMAIN) {
+                int autopathZone = autopath.candidateZone(scratch.key());
+                if (autopathZone >= 0) {
+                    AutopathSearch.start(scratch.copy(), hit, hit.ageSeconds(block.nowNanos()), block, responder,
+                            client, tcp, alloc, router, autopathZone, zone, qtypeBucket, start, counters);
+                    return true;
+                }
+            }
             responder.answer(scratch, client, hit, hit.ageSeconds(block.nowNanos()), true);
             zone.countResponse(ZoneMetrics.PLUGIN_CACHE, hit.template().rcode());
             zone.recordSince(qtypeBucket, start);
         } else {
-            block.resolve(scratch.copy(), responder, client, alloc, zone, qtypeBucket, start);
+            int autopathZone = autopath == null || !block.forwards(scratch.key()) ? -1
+                    : autopath.candidateZone(scratch.key());
+            if (autopathZone >= 0) {
+                AutopathSearch.start(scratch.copy(), null, 0, block, responder, client, tcp, alloc, router,
+                        autopathZone, zone, qtypeBucket, start, counters);
+            } else {
+                block.resolve(scratch.copy(), responder, client, alloc, zone, qtypeBucket, start);
+            }
         }
+        return true;
+    }
+
+    /**
+     * {@code filter_aaaa}: answers a filtered AAAA query with NODATA and the zone's synthesized SOA,
+     * never asking anyone; false if the query is not filtered.
+     */
+    private boolean filterAaaa(AaaaFilter filter, ParsedQuery query, Responder responder, Object client,
+                               ZoneMetrics zone, int qtypeBucket, long start) {
+        int filtered = filter.filteredZone(query.key());
+        if (filtered < 0) {
+            return false;
+        }
+        counters.filteredAaaa.increment();
+        CachedAnswer nodata = new CachedAnswer(filter.answer(query.key(), filtered), Long.MAX_VALUE, 0);
+        responder.answer(query, client, nodata, 0, true);
+        zone.countResponse(ZoneMetrics.PLUGIN_FILTER_AAAA, DnsWire.RCODE_NOERROR);
+        zone.recordSince(qtypeBucket, start);
         return true;
     }
 

@@ -30,7 +30,11 @@ public final class ZoneMetrics {
     public static final int PLUGIN_NONE = 0;
     public static final int PLUGIN_CACHE = 1;
     public static final int PLUGIN_FORWARD = 2;
-    private static final String[] PLUGIN_LABELS = {"", "cache", "forward"};
+    /** An answer {@code autopath} made (a CNAME to the search name found), as CoreDNS labels its plugin's. */
+    public static final int PLUGIN_AUTOPATH = 3;
+    /** A NODATA {@code filter_aaaa} made. */
+    public static final int PLUGIN_FILTER_AAAA = 4;
+    private static final String[] PLUGIN_LABELS = {"", "cache", "forward", "autopath", "filter_aaaa"};
     public static final int PLUGINS = PLUGIN_LABELS.length;
 
     private final String zone;

@@ -11,6 +11,11 @@
  *          no block for the name: REFUSED; a block without forward for it: SERVFAIL
  *          (CoreDNS NextOrFailure); upstream failed or answered an extended RCODE: SERVFAIL;
  *          forward max_concurrent exceeded: REFUSED
+ *          filter_aaaa (AaaaFilter): a filtered AAAA is answered NODATA before the cache is asked
+ *          autopath (AutopathRules): an NXDOMAIN (hit or upstream) for a candidate NAME.NS.svc.ZONE
+ *            -> AutopathSearch: NS.svc.ZONE must exist, then each search name through the router's
+ *               block for it (lookup, else BlockResolver.await: an internal waiter on the flight),
+ *               one at a time; the client gets a CNAME to the first NOERROR, else the asked NXDOMAIN
  * </pre>
  *
  * <h2>Transport behaviour</h2>

@@ -18,6 +18,9 @@
  *       name case; TTLs lowered by age and capped by the cache lifetime; our OPT if it sent one;
  *       TC=1 with the question only if too large) and writes locally made errors.</li>
  *   <li>{@link io.nodedns.wire.UpstreamQuery}: the one query sent upstream for a cache key.</li>
+ *   <li>{@link io.nodedns.wire.SynthesizedAnswers}: answers made here, built whole and scanned like an
+ *       upstream's: filter_aaaa's NODATA with a synthesized SOA, and autopath's CNAME answer, which
+ *       splices the found answer's records behind a CNAME and moves their compression pointers.</li>
  * </ul>
  *
  * <h2>Why bytes and not a codec</h2>

@@ -1,0 +1,45 @@
+package io.nodedns.server;
+
+import io.nodedns.wire.AnswerTemplate;
+import io.nodedns.wire.QuestionKey;
+import io.nodedns.wire.SynthesizedAnswers;
+import io.nodedns.wire.WireNames;
+import java.util.List;
+
+/**
+ * One block's {@code filter_aaaa}: AAAA queries under its zones, but not under its exceptions, are
+ * answered NODATA here and never forwarded. For IPv4-only clusters: the AAAA half of every
+ * glibc/musl lookup is what doubles kube-dns's load and races the A query in conntrack. Immutable.
+ */
+public final class AaaaFilter {
+    private final byte[][] zones;
+    private final byte[][] except;
+    private final long ttlSeconds;
+
+    /** @param zones and {@code except} absolute names; {@code ttlSeconds} the SOA's TTL and MINIMUM */
+    public AaaaFilter(List<String> zones, List<String> except, long ttlSeconds) {
+        this.zones = zones.stream().map(WireNames::toWire).toArray(byte[][]::new);
+        this.except = except.stream().map(WireNames::toWire).toArray(byte[][]::new);
+        this.ttlSeconds = ttlSeconds;
+    }
+
+    /** The index of the zone whose SOA answers {@code key}, or -1 when it is not filtered. */
+    int filteredZone(QuestionKey key) {
+        if (key.qtype() != AutopathRules.TYPE_AAAA || key.isInAnyZone(except)) {
+            return -1;
+        }
+        // The longest zone that contains the name owns the SOA, as the longest block zone owns the query.
+        int best = -1;
+        for (int z = 0; z < zones.length; z++) {
+            if (key.isInZone(zones[z]) && (best < 0 || zones[z].length > zones[best].length)) {
+                best = z;
+            }
+        }
+        return best;
+    }
+
+    /** The NODATA answer for {@code key}, with zone {@code zone}'s synthesized SOA (RFC 2308 section 3). */
+    AnswerTemplate answer(QuestionKey key, int zone) {
+        return SynthesizedAnswers.nodata(key, zones[zone], ttlSeconds);
+    }
+}

@@ -1,0 +1,359 @@
+package io.nodedns.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nodedns.cache.CachePolicy;
+import io.nodedns.cache.ResponseCache;
+import io.nodedns.transport.NettyTransport;
+import io.nodedns.wire.WireNames;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+/**
+ * {@code autopath} and {@code filter_aaaa} end to end in process: a listener with a
+ * {@code cluster.local} block (autopath, node search domain {@code corp.example.}) and a {@code .}
+ * block, each with its cache and a scripted upstream, asked over UDP and checked with dnsjava.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AutopathTest {
+    private final AtomicLong nanos = new AtomicLong(5_000_000_000L);
+    private NettyTransport transport;
+    private DnsServer server;
+    private ScriptedUpstream kubeDns;
+    private ScriptedUpstream nodeResolver;
+    private QueryCounters counters;
+    private ZoneRouter router;
+    private InetSocketAddress address;
+
+    /** kube-dns: namespaces default and other, a few services; everything else NXDOMAIN (SOA TTL 30, MINIMUM 10). */
+    static Message kubeDnsAnswer(Message q) {
+        Message r = ScriptedUpstream.responseTo(q);
+        String name = q.getQuestion().getName().toString().toLowerCase();
+        int type = q.getQuestion().getType();
+        try {
+            switch (name) {
+                case "default.svc.cluster.local.":
+                case "other.svc.cluster.local.":
+                    break; // a namespace: NODATA
+                case "web.default.svc.cluster.local.":
+                    a(r, q, type, "10.0.0.5", 30);
+                    break;
+                case "host.sub.default.svc.cluster.local.":
+                    a(r, q, type, "10.0.0.6", 30);
+                    break;
+                case "db.other.svc.cluster.local.":
+                    a(r, q, type, "10.0.0.7", 30);
+                    break;
+                default:
+                    r.getHeader().setRcode(Rcode.NXDOMAIN);
+            }
+            if (r.getSection(Section.ANSWER).isEmpty()) {
+                r.addRecord(new SOARecord(Name.fromString("cluster.local."), DClass.IN, 30,
+                        Name.fromString("ns.dns.cluster.local."), Name.fromString("hostmaster.cluster.local."), 1, 7200,
+                        1800, 86400, 10), Section.AUTHORITY);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return r;
+    }
+
+    /**
+     * The node's resolver: www.example.com. (A, TTL 300; AAAA NODATA, SOA 60/60), api.corp.example.
+     * (A, TTL 120, AAAA too), names starting fail. SERVFAIL; everything else NXDOMAIN (root SOA 20/20).
+     */
+    static Message nodeAnswer(Message q) {
+        Message r = ScriptedUpstream.responseTo(q);
+        String name = q.getQuestion().getName().toString().toLowerCase();
+        int type = q.getQuestion().getType();
+        try {
+            if (name.startsWith("fail.")) {
+                r.getHeader().setRcode(Rcode.SERVFAIL);
+            } else if (name.equals("www.example.com.")) {
+                a(r, q, type, "93.184.216.34", 300);
+                if (type == Type.AAAA) {
+                    r.addRecord(new SOARecord(Name.fromString("example.com."), DClass.IN, 60,
+                            Name.fromString("ns.example.com."), Name.fromString("h.example.com."), 1, 1, 1, 1, 60),
+                            Section.AUTHORITY);
+                }
+            } else if (name.equals("api.corp.example.") || name.equals("host.v6.example.")) {
+                a(r, q, type, "10.1.1.1", 120);
+                if (type == Type.AAAA) {
+                    r.addRecord(new AAAARecord(q.getQuestion().getName(), DClass.IN, 120,
+                            InetAddress.getByName("fd00::1")), Section.ANSWER);
+                }
+            } else {
+                r.getHeader().setRcode(Rcode.NXDOMAIN);
+                r.addRecord(new SOARecord(Name.root, DClass.IN, 20, Name.fromString("a.root-servers.net."),
+                        Name.fromString("nstld.verisign-grs.com."), 1, 1800, 900, 604800, 20), Section.AUTHORITY);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return r;
+    }
+
+    private static void a(Message r, Message q, int type, String ip, long ttl) throws IOException {
+        if (type == Type.A) {
+            r.addRecord(new ARecord(q.getQuestion().getName(), DClass.IN, ttl, InetAddress.getByName(ip)),
+                    Section.ANSWER);
+        }
+    }
+
+    void start(AaaaFilter rootFilter) throws Exception {
+        transport = NettyTransport.create(2, true);
+        kubeDns = new ScriptedUpstream(AutopathTest::kubeDnsAnswer);
+        nodeResolver = new ScriptedUpstream(AutopathTest::nodeAnswer);
+        counters = new QueryCounters();
+        PendingQueries pending = new PendingQueries();
+        CachePolicy policy = new CachePolicy(1000, 3600, 5, 1000, 1800, 5, 5);
+        BlockResolver cluster = new BlockResolver("cluster.local.:0", new ResponseCache(policy, nanos::get), null,
+                WireNames.toWire("cluster.local."), kubeDns, counters, pending, null, false,
+                new AutopathRules(List.of("cluster.local."), List.of("corp.example.")), null);
+        BlockResolver root = new BlockResolver(".:0", new ResponseCache(policy, nanos::get), null,
+                WireNames.toWire("."), nodeResolver, counters, pending, null, false, null, rootFilter);
+        router = ZoneRouter.of(List.of(
+                new ZoneRouter.Route(WireNames.toWire("cluster.local."), cluster),
+                new ZoneRouter.Route(WireNames.toWire("."), root)));
+        server = new DnsServer(transport, List.of(new DnsServer.Listener(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), router)), DnsServer.Limits.defaults(),
+                counters, pending);
+        server.start();
+        address = server.boundAddresses().get(0);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop(Duration.ofSeconds(1));
+            transport.close();
+        }
+    }
+
+    private Message ask(String name, int type) throws Exception {
+        return send(Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)));
+    }
+
+    private Message send(Message query) throws Exception {
+        SimpleResolver resolver = new SimpleResolver(address);
+        resolver.setTimeout(Duration.ofSeconds(5));
+        return resolver.send(query);
+    }
+
+    private ZoneMetrics zone(String name) {
+        return router.zoneMetrics().stream().filter(z -> z.zone().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** Client queries counted in {@code zone}, over every transport, family and type. */
+    private static long requests(ZoneMetrics zone) {
+        long sum = 0;
+        for (int bucket = 0; bucket < QtypeBuckets.COUNT; bucket++) {
+            for (boolean tcp : new boolean[] {false, true}) {
+                for (boolean ipv6 : new boolean[] {false, true}) {
+                    sum += zone.requests(tcp, ipv6, bucket);
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static List<String> names(ScriptedUpstream upstream) {
+        return upstream.queries.stream()
+                .map(q -> q.getQuestion().getName() + " " + Type.string(q.getQuestion().getType()))
+                .collect(Collectors.toList());
+    }
+
+    private static List<String> records(Message m, int section) {
+        return m.getSection(section).stream().map(r -> r.toString().replaceAll("\\s+", " ")).collect(Collectors.toList());
+    }
+
+    @Test
+    void answersAnExternalNameInOneRoundTripWithACnameAndCachesEverySearchName() throws Exception {
+        start(null);
+        Message answer = ask("www.example.com.default.svc.cluster.local.", Type.A);
+
+        assertEquals(Rcode.NOERROR, answer.getRcode());
+        assertEquals("www.example.com.default.svc.cluster.local.", answer.getQuestion().getName().toString());
+        // TTLs: the NXDOMAINs it rests on hold 10 s (cluster.local: min(30, 10)), the found A 300 s.
+        assertEquals(List.of(
+                "www.example.com.default.svc.cluster.local. 10 IN CNAME www.example.com.",
+                "www.example.com. 10 IN A 93.184.216.34"), records(answer, Section.ANSWER));
+        assertTrue(answer.getHeader().getFlag(Flags.RA));
+        assertEquals(false, answer.getHeader().getFlag(Flags.AA));
+        assertEquals(List.of(
+                "www.example.com.default.svc.cluster.local. A",
+                "default.svc.cluster.local. A",
+                "www.example.com.svc.cluster.local. A",
+                "www.example.com.cluster.local. A"), names(kubeDns));
+        assertEquals(List.of("www.example.com.corp.example. A", "www.example.com. A"), names(nodeResolver));
+        assertEquals(1, counters.autopathAnswers.sum());
+        assertEquals(4, counters.autopathQueriesSaved.sum());
+        assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_AUTOPATH, RcodeBuckets.of(Rcode.NOERROR)));
+        assertEquals(1, requests(zone("cluster.local.")));
+        assertEquals(0, requests(zone(".")));
+
+        // Again: every name is cached now, nothing goes upstream; a later plain query finds its name cached.
+        Message again = ask("www.example.com.default.svc.cluster.local.", Type.A);
+        assertEquals(records(answer, Section.ANSWER), records(again, Section.ANSWER));
+        Message plain = ask("www.example.com.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.NXDOMAIN, plain.getRcode());
+        // That plain query looks like a first search name too (NAME www.example in namespace com): com is
+        // no namespace, so it is answered as asked; only the namespace check went upstream.
+        assertEquals(5, kubeDns.calls.get());
+        assertEquals("com.svc.cluster.local. A", names(kubeDns).get(4));
+        assertEquals(2, nodeResolver.calls.get());
+        assertEquals(2, counters.autopathAnswers.sum());
+        assertEquals(8, counters.autopathQueriesSaved.sum());
+    }
+
+    @Test
+    void aaaaOfANameWithOnlyAnAddressIsACnameToNodataWithTheZonesSoa() throws Exception {
+        start(null);
+        Message answer = ask("www.example.com.default.svc.cluster.local.", Type.AAAA);
+
+        assertEquals(Rcode.NOERROR, answer.getRcode());
+        assertEquals(List.of("www.example.com.default.svc.cluster.local. 10 IN CNAME www.example.com."),
+                records(answer, Section.ANSWER));
+        assertEquals(List.of("example.com. 10 IN SOA ns.example.com. h.example.com. 1 1 1 1 60"),
+                records(answer, Section.AUTHORITY));
+        assertEquals(4, counters.autopathQueriesSaved.sum());
+    }
+
+    @Test
+    void keepsTheClientsCaseAndFindsNamesInOtherNamespacesAndNodeDomains() throws Exception {
+        start(null);
+        Message upper = ask("WWW.Example.COM.default.svc.Cluster.Local.", Type.A);
+        assertEquals("WWW.Example.COM.default.svc.Cluster.Local.", upper.getQuestion().getName().toString());
+        assertEquals("WWW.Example.COM.default.svc.Cluster.Local.",
+                upper.getSection(Section.ANSWER).get(0).getName().toString());
+
+        Message otherNamespace = ask("db.other.default.svc.cluster.local.", Type.A);
+        assertEquals(List.of(
+                "db.other.default.svc.cluster.local. 10 IN CNAME db.other.svc.cluster.local.",
+                "db.other.svc.cluster.local. 10 IN A 10.0.0.7"), records(otherNamespace, Section.ANSWER));
+
+        Message nodeDomain = ask("api.corp.example.default.svc.cluster.local.", Type.AAAA);
+        // api.corp.example.svc.cluster.local., api.corp.example.cluster.local., api.corp.example.corp.example.,
+        // then api.corp.example. exists.
+        assertEquals(List.of(
+                "api.corp.example.default.svc.cluster.local. 10 IN CNAME api.corp.example.",
+                "api.corp.example. 10 IN AAAA fd00:0:0:0:0:0:0:1"), records(nodeDomain, Section.ANSWER));
+        assertEquals(3, counters.autopathAnswers.sum());
+        assertEquals(4 + 1 + 4, counters.autopathQueriesSaved.sum());
+    }
+
+    @Test
+    void leavesRealNamesOtherShapesAndNonNamespacesAlone() throws Exception {
+        start(null);
+        Message existing = ask("host.sub.default.svc.cluster.local.", Type.A);
+        assertEquals(List.of("host.sub.default.svc.cluster.local. 30 IN A 10.0.0.6"),
+                records(existing, Section.ANSWER));
+        Message service = ask("web.default.svc.cluster.local.", Type.A);
+        assertEquals(List.of("web.default.svc.cluster.local. 30 IN A 10.0.0.5"), records(service, Section.ANSWER));
+        assertEquals(Rcode.NXDOMAIN, ask("nope.default.svc.cluster.local.", Type.A).getRcode());
+        assertEquals(Rcode.NXDOMAIN, ask("_http._tcp.web.default.svc.cluster.local.", Type.A).getRcode());
+        assertEquals(Rcode.NXDOMAIN, ask("www.example.com.default.svc.cluster.local.", Type.TXT).getRcode());
+        // A pod searching by itself sends its second search name: "uk" is no namespace, so no rewrite.
+        Message second = ask("www.example.co.uk.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.NXDOMAIN, second.getRcode());
+        assertEquals(List.of(), records(second, Section.ANSWER));
+
+        assertEquals(List.of(
+                "host.sub.default.svc.cluster.local. A",
+                "web.default.svc.cluster.local. A",
+                "nope.default.svc.cluster.local. A",
+                "_http._tcp.web.default.svc.cluster.local. A",
+                "www.example.com.default.svc.cluster.local. TXT",
+                "www.example.co.uk.svc.cluster.local. A",
+                "uk.svc.cluster.local. A"), names(kubeDns));
+        assertEquals(List.of(), names(nodeResolver));
+        assertEquals(0, counters.autopathAnswers.sum());
+    }
+
+    @Test
+    void aValidatingClientGetsTheNameAsAsked() throws Exception {
+        start(null);
+        Message query = Message.newQuery(Record.newRecord(Name.fromString("www.example.com.default.svc.cluster.local."),
+                Type.A, DClass.IN));
+        query.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
+        assertEquals(Rcode.NXDOMAIN, send(query).getRcode());
+        assertEquals(1, kubeDns.calls.get());
+        assertEquals(0, nodeResolver.calls.get());
+    }
+
+    @Test
+    void whenNothingExistsOrAStepFailsTheClientGetsTheAskedNamesNxdomain() throws Exception {
+        start(null);
+        Message none = ask("no.such.default.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.NXDOMAIN, none.getRcode());
+        assertEquals(List.of(), records(none, Section.ANSWER));
+        assertEquals(List.of("cluster.local. 10 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 "
+                + "86400 10"), records(none, Section.AUTHORITY));
+        assertEquals(List.of("no.such.corp.example. A", "no.such. A"), names(nodeResolver));
+
+        Message failing = ask("fail.example.default.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.NXDOMAIN, failing.getRcode());
+        assertEquals("fail.example.default.svc.cluster.local.", failing.getQuestion().getName().toString());
+        assertEquals(List.of("no.such.corp.example. A", "no.such. A", "fail.example.corp.example. A"),
+                names(nodeResolver));
+        assertEquals(0, counters.autopathAnswers.sum());
+        assertEquals(2, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_FORWARD, RcodeBuckets.of(Rcode.NXDOMAIN)));
+    }
+
+    @Test
+    void filterAaaaAnswersNodataWithASynthesizedSoaAndNeverForwards() throws Exception {
+        start(new AaaaFilter(List.of("."), List.of("v6.example."), 30));
+        Message filtered = ask("WWW.example.com.", Type.AAAA);
+        assertEquals(Rcode.NOERROR, filtered.getRcode());
+        assertEquals("WWW.example.com.", filtered.getQuestion().getName().toString());
+        assertEquals(List.of(), records(filtered, Section.ANSWER));
+        assertEquals(List.of(". 30 IN SOA nodedns.invalid. hostmaster.nodedns.invalid. 1 7200 1800 86400 30"),
+                records(filtered, Section.AUTHORITY));
+        Message exempt = ask("host.v6.example.", Type.AAAA);
+        assertEquals(List.of("host.v6.example. 120 IN AAAA fd00:0:0:0:0:0:0:1"), records(exempt, Section.ANSWER));
+        Message a = ask("www.example.com.", Type.A);
+        assertEquals(List.of("www.example.com. 300 IN A 93.184.216.34"), records(a, Section.ANSWER));
+        assertEquals(List.of("host.v6.example. AAAA", "www.example.com. A"), names(nodeResolver));
+        assertEquals(1, counters.filteredAaaa.sum());
+        assertEquals(1, zone(".").responses(ZoneMetrics.PLUGIN_FILTER_AAAA, RcodeBuckets.of(Rcode.NOERROR)));
+    }
+
+    @Test
+    void autopathLooksPastNamesWhoseAaaaIsFiltered() throws Exception {
+        start(new AaaaFilter(List.of("."), List.of(), 30));
+        Message aaaa = ask("www.example.com.default.svc.cluster.local.", Type.AAAA);
+        // The filter says nothing about whether www.example.com.corp.example. exists: no CNAME to it.
+        assertEquals(Rcode.NXDOMAIN, aaaa.getRcode());
+        assertEquals(List.of(), names(nodeResolver));
+        Message a = ask("www.example.com.default.svc.cluster.local.", Type.A);
+        assertEquals("www.example.com.", ((CNAMERecord) a.getSection(Section.ANSWER).get(0)).getTarget().toString());
+        assertEquals(0, counters.filteredAaaa.sum());
+        assertEquals(Set.of("www.example.com.corp.example. A", "www.example.com. A"), Set.copyOf(names(nodeResolver)));
+    }
+}

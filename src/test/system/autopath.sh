@@ -1,0 +1,383 @@
+#!/usr/bin/env bash
+# autopath.sh - system tests of autopath and filter_aaaa with real resolvers: the nodedns jar
+# in a node network namespace, nsd as kube-dns and as the node's resolver, and a pod namespace
+# with the Kubernetes resolv.conf whose glibc (getent ahosts) and musl (a static getaddrinfo
+# program built here with musl-gcc) look names up through nodedns.
+#
+# Usage: bash src/test/system/autopath.sh JAR
+#
+#   NODE namespace   nodelocaldns (bridge)  169.254.20.10/32   nodedns :53, /metrics :9253
+#                    kube-dns-up (bridge)   10.96.0.11/32      nsd: cluster.local (kube-dns)
+#                                           10.96.0.12/32      nsd: . and corp.example (node's resolver)
+#                                           10.96.0.13/32      slow_upstream.py -> .11, +50 ms
+#                                           10.96.0.14/32      slow_upstream.py -> .12, +50 ms
+#                    /etc/netns/NODE/resolv.conf: nameserver 10.96.0.12, search corp.example
+#   POD namespace    eth0 10.244.0.2/24 via veth; resolv.conf: nameserver 169.254.20.10,
+#                    search default.svc.cluster.local svc.cluster.local cluster.local corp.example,
+#                    options ndots:5 (what kubelet writes for a pod in namespace default on that node)
+#
+# nodedns runs as netns.sh's harness scenario runs it: node mode (-localip) with
+# -setupinterface=false -setupiptables=false next to a hand-made link, so node networking is
+# not what is tested here; the Corefile (-conf) is the node-local-dns one plus the directive
+# under test. Every lookup uses a name no cache has seen (NAME.example.com is a wildcard).
+#
+# Checks, per client (glibc, musl): without autopath, one lookup of an external name costs
+# 10 queries to nodedns (5 search names x A, AAAA) and 10 upstream; with autopath, 2 queries
+# (1 round trip) and the same 10 upstream, the right address, the CNAME on the wire, the
+# counters; a name in another namespace and in the node's search domain; with filter_aaaa as
+# well, AAAA never leaves the node (5 upstream). Then the latency of one lookup against
+# upstreams 50 ms away, with and without autopath: a table, also written to $TMP/latency.md.
+#
+# Needs root, java 17, ip, nsd, dig, curl, python3, getent (libc-bin), musl-gcc (musl-tools).
+# Prints PASS/FAIL per check and "N passed, N failed"; exit 0 only if nothing failed.
+# Environment: SYSTEM_SUMMARY_FILE (also write the last line there), KEEP_TMP=1 (keep the temp
+# dir), NODEDNS_JAVA_OPTS (extra JVM options), LATENCY_RUNS (lookups per cell, default 7).
+set -uo pipefail   # no -e: a failing check is recorded and the run goes on
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+JAR=${1:?usage: autopath.sh JAR}
+[ -f "$JAR" ] || { echo "autopath.sh: no such jar: $JAR" >&2; exit 2; }
+JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+[ "$(id -u)" = 0 ] || { echo "autopath.sh: needs root (network namespaces)" >&2; exit 2; }
+for c in java ip nsd nsd-checkconf dig curl python3 getent musl-gcc timeout; do
+  command -v "$c" >/dev/null 2>&1 || { echo "autopath.sh: missing command: $c" >&2; exit 2; }
+done
+
+PREFIX=ndns-ap-$$-
+LOCAL_IP=169.254.20.10
+CLUSTER_DNS=10.96.0.11 NODE_RESOLVER=10.96.0.12 SLOW_CLUSTER_DNS=10.96.0.13 SLOW_NODE_RESOLVER=10.96.0.14
+POD_GW=10.244.0.1 POD_IP=10.244.0.2
+WWW_IP=93.184.215.14 SVC_IP=10.96.5.1 DB_IP=10.96.6.1 API_IP=10.20.0.5
+LINK=nodelocaldns
+DELAY_MS=50
+LATENCY_RUNS=${LATENCY_RUNS:-7}
+TMP=$(mktemp -d /tmp/nodedns-autopath.XXXXXX)
+
+# ------------------------------------------------------- process management --
+STARTED=() NAMESPACES=() NETNS_DIRS=() ETC_NETNS_CREATED=0 BG_PID=""
+start_bg() { # start_bg LOGFILE CMD... -> BG_PID (main shell)
+  local logf=$1; shift
+  "$@" >"$logf" 2>&1 </dev/null &
+  BG_PID=$!
+  STARTED+=("$BG_PID")
+}
+forget_pid() {
+  local keep=() p
+  for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  STARTED=("${keep[@]}")
+}
+STOP_RC=""
+stop_pid() { # stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (8), then SIGKILL
+  local pid=$1 limit=${2:-8} i children
+  children=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ')
+  kill -TERM "$pid" 2>/dev/null
+  for i in $(seq 1 $((limit * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" $children 2>/dev/null; fi
+  wait "$pid" 2>/dev/null; STOP_RC=$?
+  forget_pid "$pid"
+}
+cleanup() {
+  local p n
+  for p in "${STARTED[@]}"; do stop_pid "$p" >/dev/null; done
+  for n in "${NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null; done
+  for n in "${NETNS_DIRS[@]}"; do rm -rf "/etc/netns/$n"; done
+  [ "$ETC_NETNS_CREATED" = 1 ] && rmdir /etc/netns 2>/dev/null
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'echo "autopath.sh: interrupted"; exit 130' INT TERM
+
+# ------------------------------------------------------------------ checks --
+PASSED=0 FAILED=0
+check() { # check NAME CMD...: CMD prints the evidence and fails when the check fails
+  local name=$1 out rc; shift
+  out=$("$@" 2>&1); rc=$?
+  if [ $rc = 0 ]; then PASSED=$((PASSED + 1)); echo "PASS $name"
+  else FAILED=$((FAILED + 1)); echo "FAIL $name"; printf '%s\n' "$out" | head -n 40 | sed 's/^/      /'; fi
+  return $rc
+}
+expect_equal() { # expect_equal WHAT GOT WANT
+  [ "$2" = "$3" ] && return 0
+  echo "$1: expected"; echo "$3"; echo "got:"; echo "$2"; return 1
+}
+wait_until() { # wait_until SECONDS CMD...
+  local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+  while :; do
+    "$@" >/dev/null 2>&1 && return 0
+    [ "$(date +%s%N)" -lt "$end" ] || return 1
+    sleep 0.2
+  done
+}
+
+# ------------------------------------------------------------- namespaces --
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+add_ns() { # add_ns NAME -> NS
+  NS=$PREFIX$1
+  ip netns add "$NS" || { echo "autopath.sh: cannot create namespace $NS" >&2; exit 2; }
+  NAMESPACES+=("$NS")
+  ip -n "$NS" link set lo up
+}
+netns_resolv_conf() { # netns_resolv_conf NS LINE...: what `ip netns exec NS` mounts on /etc/resolv.conf
+  [ -d /etc/netns ] || { mkdir /etc/netns && ETC_NETNS_CREATED=1; }
+  mkdir -p "/etc/netns/$1" && NETNS_DIRS+=("$1")
+  local ns=$1; shift
+  printf '%s\n' "$@" >"/etc/netns/$ns/resolv.conf"
+}
+
+answers_in() { # answers_in NS SERVER NAME ADDRESS: dig inside NS gets exactly ADDRESS
+  local got; got=$(in_ns "$1" dig @"$2" +time=2 +tries=1 +short "$3" A 2>&1)
+  [ "$got" = "$4" ] || { echo "dig @$2 $3 A in $1: expected '$4', got '$got'"; return 1; }
+}
+
+add_ns node; NODE=$NS
+ip -n "$NODE" link add kube-dns-up type bridge
+for a in $CLUSTER_DNS $NODE_RESOLVER $SLOW_CLUSTER_DNS $SLOW_NODE_RESOLVER; do ip -n "$NODE" addr add "$a/32" dev kube-dns-up; done
+ip -n "$NODE" link set kube-dns-up up
+ip -n "$NODE" link add "$LINK" type bridge          # the hand-made link (no dummy type in this kernel)
+ip -n "$NODE" addr add "$LOCAL_IP/32" dev "$LINK"
+ip -n "$NODE" link set "$LINK" up
+netns_resolv_conf "$NODE" "nameserver $NODE_RESOLVER" "search corp.example"
+cat >"$TMP/nsd.conf" <<CONF
+server:
+  ip-address: $CLUSTER_DNS@53
+  ip-address: $NODE_RESOLVER@53
+  do-ip6: no
+  server-count: 1
+  username: ""
+  chroot: ""
+  zonesdir: "$HERE/autopath/zones"
+  database: ""
+  zonelistfile: "$TMP/nsd.zonelist"
+  xfrdfile: "$TMP/nsd.xfrd.state"
+  xfrdir: "$TMP"
+  pidfile: "$TMP/nsd.pid"
+  logfile: "$TMP/nsd.log"
+  verbosity: 1
+  tcp-query-count: 0
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: cluster.local
+  zonefile: cluster.local.zone
+zone:
+  name: "."
+  zonefile: root.zone
+zone:
+  name: corp.example
+  zonefile: corp.example.zone
+CONF
+nsd-checkconf "$TMP/nsd.conf" || { echo "autopath.sh: generated nsd.conf is invalid" >&2; exit 2; }
+start_bg "$TMP/nsd.out" ip netns exec "$NODE" nsd -d -c "$TMP/nsd.conf"
+if ! wait_until 20 answers_in "$NODE" "$CLUSTER_DNS" svc-1.default.svc.cluster.local "$SVC_IP"; then
+  echo "autopath.sh: nsd did not start:" >&2; cat "$TMP/nsd.out" "$TMP/nsd.log" >&2 2>/dev/null; exit 2
+fi
+start_bg "$TMP/slow-cluster.log" ip netns exec "$NODE" python3 "$HERE/autopath/slow_upstream.py" \
+  "$SLOW_CLUSTER_DNS" "$CLUSTER_DNS" "$DELAY_MS"
+start_bg "$TMP/slow-node.log" ip netns exec "$NODE" python3 "$HERE/autopath/slow_upstream.py" \
+  "$SLOW_NODE_RESOLVER" "$NODE_RESOLVER" "$DELAY_MS"
+
+add_ns pod; POD=$NS
+ip -n "$NODE" link add vpod type veth peer name eth0 netns "$POD"
+ip -n "$NODE" addr add "$POD_GW/24" dev vpod
+ip -n "$NODE" link set vpod up
+ip -n "$POD" addr add "$POD_IP/24" dev eth0
+ip -n "$POD" link set eth0 up
+ip -n "$POD" route add "$LOCAL_IP/32" via "$POD_GW"
+netns_resolv_conf "$POD" "nameserver $LOCAL_IP" \
+  "search default.svc.cluster.local svc.cluster.local cluster.local corp.example" "options ndots:5"
+
+if ! musl-gcc -static -O2 -o "$TMP/gai-musl" "$HERE/autopath/gai.c" 2>"$TMP/musl-gcc.log"; then
+  echo "autopath.sh: musl-gcc failed:" >&2; cat "$TMP/musl-gcc.log" >&2; exit 2
+fi
+
+check "setup: nsd answers the node's resolver names on $NODE_RESOLVER (. wildcard, corp.example)" \
+  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $NODE_RESOLVER x.example.com $WWW_IP && answers_in $NODE $NODE_RESOLVER api.corp.example $API_IP"
+check "setup: the slow relay answers through $SLOW_NODE_RESOLVER" \
+  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $SLOW_NODE_RESOLVER y.example.com $WWW_IP"
+check "setup: the musl program is static (it resolves with musl, not the host's glibc)" \
+  sh -c "file -b '$TMP/gai-musl' 2>/dev/null | grep -q 'statically linked' || ! ldd '$TMP/gai-musl' >/dev/null 2>&1"
+
+# ------------------------------------------------------------------ daemon --
+# corefile FILE CLUSTER-UPSTREAM NODE-UPSTREAM EXTRA-CLUSTER-LINES EXTRA-ROOT-LINES: node-local-dns's
+# Corefile (cluster.local over TCP to kube-dns, . to the node's resolver), plus the directives tested
+corefile() {
+  cat >"$1" <<COREFILE
+cluster.local:53 {
+    errors
+    cache {
+        success 9984 30
+        denial 9984 5
+    }
+    bind $LOCAL_IP
+    forward . $2
+    prometheus $LOCAL_IP:9253
+$4
+}
+.:53 {
+    errors
+    cache 30
+    bind $LOCAL_IP
+    forward . $3
+    prometheus $LOCAL_IP:9253
+$5
+}
+COREFILE
+}
+
+DAEMON_PID="" DAEMON_LOG=""
+start_daemon() { # start_daemon NAME COREFILE: the jar in the node namespace, node mode without node networking (main shell)
+  DAEMON_LOG=$TMP/nodedns-$1.log
+  start_bg "$DAEMON_LOG" ip netns exec "$NODE" env -u NODEDNS_RESOLV_CONF java ${NODEDNS_JAVA_OPTS:-} -jar "$JAR" \
+    -localip "$LOCAL_IP" -conf "$2" -basecorefile "$TMP/no-template" -kubednscm "$TMP/no-configmap" \
+    -setupinterface=false -setupiptables=false -metrics-listen-address ""
+  DAEMON_PID=$BG_PID
+}
+expect_ready() { # expect_ready: the daemon just started answers on $LOCAL_IP:53 within 30 s
+  local end=$(( $(date +%s) + 30 ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited:"; tail -n 20 "$DAEMON_LOG"; return 1; }
+    answers_in "$NODE" "$LOCAL_IP" svc-1.default.svc.cluster.local "$SVC_IP" >/dev/null 2>&1 && return 0
+    sleep 0.3
+  done
+  echo "no answer on $LOCAL_IP:53 within 30 s:"; tail -n 20 "$DAEMON_LOG"; return 1
+}
+stop_daemon() { stop_pid "$DAEMON_PID" 15; check "$1: SIGTERM -> exit 0" expect_equal "exit status" "$STOP_RC" 0; }
+
+# metric SERIES-REGEX: the sum of every sample of the series (scraped in the node namespace)
+metric() {
+  local body _
+  for _ in 1 2 3; do
+    if body=$(in_ns "$NODE" curl -sS -f --max-time 5 "http://$LOCAL_IP:9253/metrics" 2>&1); then
+      awk -v re="$1" '$0 ~ re { n += $NF } END { printf "%d\n", n }' <<<"$body"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo no-scrape
+}
+REQ='^coredns_dns_requests_total[{]'
+UP='^coredns_proxy_request_duration_seconds_count[{]'
+
+# lookup CLIENT NAME: the addresses the client resolves in the pod, one per line, sorted
+lookup() {
+  case $1 in
+    glibc) in_ns "$POD" timeout 10 getent ahosts "$2" | awk '{ print $1 }' | sort -u ;;
+    musl) in_ns "$POD" timeout 10 "$TMP/gai-musl" "$2" | sort -u ;;
+  esac
+}
+
+# expect_lookup CLIENT NAME ADDRESS REQUESTS UPSTREAM: the client resolves NAME to ADDRESS, and
+# nodedns received REQUESTS queries and sent UPSTREAM queries for it
+expect_lookup() {
+  local r0 u0 got r1 u1
+  r0=$(metric "$REQ"); u0=$(metric "$UP")
+  got=$(lookup "$1" "$2" 2>&1)
+  r1=$(metric "$REQ"); u1=$(metric "$UP")
+  expect_equal "$1: addresses of $2, queries received, queries sent upstream" \
+    "$(printf '%s\nreceived %s\nupstream %s' "$got" "$((r1 - r0))" "$((u1 - u0))")" \
+    "$(printf '%s\nreceived %s\nupstream %s' "$3" "$4" "$5")"
+}
+
+# --- without autopath: the search path as the pods walk it -------------------
+corefile "$TMP/plain.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf "" ""
+start_daemon plain "$TMP/plain.Corefile"
+if check "plain: nodedns answers on $LOCAL_IP:53" expect_ready; then
+  for client in glibc musl; do
+    check "plain: $client: one lookup of an external name: 10 queries received (5 names x A, AAAA), 10 upstream" \
+      expect_lookup "$client" "plain-$client.example.com" "$WWW_IP" 10 10
+  done
+  stop_daemon plain
+fi
+
+# --- with autopath: one round trip per lookup ---------------------------------
+corefile "$TMP/autopath.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf "    autopath /etc/resolv.conf" ""
+start_daemon autopath "$TMP/autopath.Corefile"
+if check "autopath: nodedns answers on $LOCAL_IP:53" expect_ready; then
+  # the first lookup also learns that namespace default exists (default.svc.cluster.local, cached 30 s)
+  check "autopath: glibc: first lookup: 2 queries received (A, AAAA: one round trip), 11 upstream (the namespace check once)" \
+    expect_lookup glibc warm.example.com "$WWW_IP" 2 11
+  for client in glibc musl; do
+    check "autopath: $client: one lookup of an external name: 2 queries received, 10 upstream" \
+      expect_lookup "$client" "ap-$client.example.com" "$WWW_IP" 2 10
+  done
+  a0=$(metric '^nodedns_autopath_answers_total') s0=$(metric '^nodedns_autopath_queries_saved_total')
+  lookup glibc counted.example.com >/dev/null
+  check "autopath: per lookup, nodedns_autopath_answers_total +2 and nodedns_autopath_queries_saved_total +8" \
+    expect_equal "answers, saved" "$(( $(metric '^nodedns_autopath_answers_total') - a0 )) $(( $(metric '^nodedns_autopath_queries_saved_total') - s0 ))" "2 8"
+  check "autopath: on the wire: a CNAME from the first search name to the name found, then its address" \
+    expect_equal "dig answer section" "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 +noall +answer wire.example.com.default.svc.cluster.local A | awk '{ print $1, $4, $5 }')" \
+    "$(printf 'wire.example.com.default.svc.cluster.local. CNAME wire.example.com.\nwire.example.com. A %s' "$WWW_IP")"
+  for client in glibc musl; do
+    check "autopath: $client: a service of another namespace (db.other): 2 queries received, its address (upstream: 4 the first time, then cached)" \
+      expect_lookup "$client" db.other "$DB_IP" 2 "$([ $client = glibc ] && echo 4 || echo 0)"
+    check "autopath: $client: one label (api) is no candidate: the client's own search finds api.corp.example" \
+      sh -c "$(declare -f lookup in_ns); POD=$POD TMP=$TMP; got=\$(lookup $client api); [ \"\$got\" = $API_IP ] || { echo \"got '\$got'\"; exit 1; }"
+    check "autopath: $client: the pod's own service (svc-1) as before" \
+      sh -c "$(declare -f lookup in_ns); POD=$POD TMP=$TMP; got=\$(lookup $client svc-1); [ \"\$got\" = $SVC_IP ] || { echo \"got '\$got'\"; exit 1; }"
+  done
+  check "autopath: a name that exists nowhere: NXDOMAIN for the asked name, no CNAME" \
+    expect_equal "dig status and answer count" \
+    "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 nowhere.invalid.default.svc.cluster.local A | grep -oE 'status: [A-Z]+|ANSWER: [0-9]+' | tr '\n' ' ')" \
+    "status: NXDOMAIN ANSWER: 0 "
+  stop_daemon autopath
+fi
+
+# --- with autopath and filter_aaaa: AAAA never leaves the node ----------------
+corefile "$TMP/filter.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf \
+  "    autopath /etc/resolv.conf
+    filter_aaaa" "    filter_aaaa"
+start_daemon filter "$TMP/filter.Corefile"
+if check "filter_aaaa: nodedns answers on $LOCAL_IP:53" expect_ready; then
+  lookup glibc warm.example.com >/dev/null   # the namespace check, once
+  for client in glibc musl; do
+    f0=$(metric '^nodedns_filtered_aaaa_total')
+    check "filter_aaaa: $client: one lookup: 2 queries received, 5 upstream (A only: the asked name and 4 search names)" \
+      expect_lookup "$client" "filter-$client.example.com" "$WWW_IP" 2 5
+    check "filter_aaaa: $client: ... its AAAA was answered here (nodedns_filtered_aaaa_total +1)" \
+      expect_equal "nodedns_filtered_aaaa_total delta" "$(( $(metric '^nodedns_filtered_aaaa_total') - f0 ))" 1
+  done
+  check "filter_aaaa: AAAA is NOERROR, no answer, the zone's SOA with TTL 30 in the authority section" \
+    expect_equal "dig" "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 +noall +answer +authority www.example.com AAAA | awk '{ print $1, $2, $4 }')" \
+    ". 30 SOA"
+  stop_daemon filter
+fi
+
+# --- latency with upstreams 50 ms away ----------------------------------------
+# median_ms CLIENT PREFIX: the median wall time of LATENCY_RUNS lookups of new names, in ms
+median_ms() {
+  local i t0 times=()
+  for i in $(seq 1 "$LATENCY_RUNS"); do
+    t0=$(date +%s%N)
+    lookup "$1" "$2-$1-$i.example.com" >/dev/null
+    times+=($(( ($(date +%s%N) - t0) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+declare -A LATENCY
+for mode in plain autopath; do
+  extra=""; [ $mode = autopath ] && extra="    autopath /etc/resolv.conf"
+  corefile "$TMP/slow-$mode.Corefile" "$SLOW_CLUSTER_DNS { prefer_udp }" "$SLOW_NODE_RESOLVER { prefer_udp }" "$extra" ""
+  start_daemon "slow-$mode" "$TMP/slow-$mode.Corefile"
+  if check "latency: $mode against upstreams ${DELAY_MS} ms away: nodedns answers" expect_ready; then
+    lookup glibc warm.example.com >/dev/null
+    for client in glibc musl; do LATENCY[$mode,$client]=$(median_ms "$client" "lat-$mode"); done
+    stop_daemon "latency: $mode"
+  fi
+done
+{
+  echo "| client | without autopath | with autopath |"
+  echo "|---|---|---|"
+  for client in glibc musl; do
+    echo "| $client | ${LATENCY[plain,$client]:-n/a} ms | ${LATENCY[autopath,$client]:-n/a} ms |"
+  done
+} >"$TMP/latency.md"
+echo "latency of one lookup of a new external name (median of $LATENCY_RUNS), upstreams +$DELAY_MS ms:"
+sed 's/^/  /' "$TMP/latency.md"
+check "latency: every cell measured" expect_equal "cells" "$(grep -c ' ms |.* ms |' "$TMP/latency.md")" 2
+
+SUMMARY="$PASSED passed, $FAILED failed"
+echo "$SUMMARY"
+[ -n "${SYSTEM_SUMMARY_FILE:-}" ] && echo "$SUMMARY" >"$SYSTEM_SUMMARY_FILE"
+[ "$FAILED" = 0 ]
