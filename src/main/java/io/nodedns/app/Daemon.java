@@ -346,7 +346,9 @@ public final class Daemon implements AutoCloseable {
                 c.denialCapacity(), c.denialMaxTtl().toSeconds(), c.denialMinTtl().toSeconds(),
                 c.servfailTtl().toSeconds(),
                 new PrefetchPolicy(prefetch.amount(), prefetch.duration().toNanos(), prefetch.percentage()),
-                new StalePolicy(stale.duration().toNanos(), StalePolicy.Refresh.valueOf(stale.refreshMode().name())),
+                new StalePolicy(stale.duration().toNanos(), StalePolicy.Refresh.valueOf(stale.refreshMode().name()),
+                        stale.answerTtl().toSeconds(), stale.nxdomain() == CacheSettings.ServeStale.Nxdomain.KEEP
+                                ? StalePolicy.Nxdomain.KEEP_POSITIVE : StalePolicy.Nxdomain.REPLACE),
                 new DisabledZones(c.successDisabledZones(), c.denialDisabledZones()));
     }
 

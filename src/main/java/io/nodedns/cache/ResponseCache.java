@@ -29,6 +29,7 @@ public final class ResponseCache {
     /** Entries pushed out by capacity ({@code coredns_cache_evictions_total}), not expiry. */
     private final LongAdder successEvictions = new LongAdder();
     private final LongAdder denialEvictions = new LongAdder();
+    private final RefreshBackoff refreshBackoff;
 
     public ResponseCache(CachePolicy policy, Ticker ticker) {
         this.policy = policy;
@@ -36,6 +37,15 @@ public final class ResponseCache {
         LifetimeExpiry expiry = new LifetimeExpiry(policy.stale().maxStaleNanos());
         this.success = build(policy.successCapacity(), ticker, successEvictions, expiry);
         this.denial = build(policy.denialCapacity(), ticker, denialEvictions, expiry);
+        // Remembers at most as many keys as the cache holds: only held entries are refreshed.
+        this.refreshBackoff = new RefreshBackoff(
+                (int) Math.min(Integer.MAX_VALUE, Math.max(1L, (long) policy.successCapacity() + policy.denialCapacity())),
+                ticker);
+    }
+
+    /** The failure recheck backoff of this cache's background refreshes (RFC 8767 section 5). */
+    public RefreshBackoff refreshBackoff() {
+        return refreshBackoff;
     }
 
     private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions,

@@ -147,22 +147,27 @@ public final class BlockResolver {
             }
             return hit;
         }
-        if (stale.refresh() == StalePolicy.Refresh.VERIFY) {
+        if (stale.refresh() == StalePolicy.Refresh.VERIFY && cache.refreshBackoff().mayRefresh(key)) {
             return null;
         }
+        // verify within the failure recheck backoff (RFC 8767 section 5): the last attempt to
+        // refresh this entry failed moments ago, so the client gets the stale answer at once
+        // instead of waiting for another failure.
         refreshInBackground(key, zone);
         zone.countServedStale();
-        return hit.staleView(now);
+        return hit.staleView(now, stale.answerTtlSeconds());
     }
 
     /**
      * Starts a flight with no waiters for {@code key} unless one is in flight already (one refresh
-     * per key at a time), counted as a prefetch in {@code zone}: CoreDNS's doPrefetch counts both
-     * prefetches and the background refreshes of stale entries. The flight is sent from
-     * {@link #backgroundExecutor}, so the hit is answered without waiting for the send.
+     * per key at a time) or the key's last refresh failed within its backoff
+     * ({@link io.nodedns.cache.RefreshBackoff}), counted as a prefetch in {@code zone}: CoreDNS's
+     * doPrefetch counts both prefetches and the background refreshes of stale entries. The flight
+     * is sent from {@link #backgroundExecutor}, so the hit is answered without waiting for the send.
      */
     private void refreshInBackground(QuestionKey key, ZoneMetrics zone) {
-        if (upstream == null || !key.isInZone(forwardFrom) || inflight.containsKey(key)) {
+        if (upstream == null || !key.isInZone(forwardFrom) || inflight.containsKey(key)
+                || !cache.refreshBackoff().mayRefresh(key)) {
             return;
         }
         QuestionKey stored = key.copy();
@@ -288,15 +293,30 @@ public final class BlockResolver {
             answerFromUpstream(flight, new CachedAnswer(template, Long.MAX_VALUE, 0));
             return;
         }
-        if (!ResponseCache.refreshesData(template)) {
-            // A refresh (prefetch, stale refresh, verify) that got SERVFAIL, REFUSED...: the entry
-            // held stays, and answers if it may (RFC 8767 section 4).
+        if (!ResponseCache.refreshesData(template) || keepsPositiveOver(template, flight.key)) {
+            // A refresh (prefetch, stale refresh, verify) that got SERVFAIL, REFUSED... (RFC 8767
+            // section 4), or an NXDOMAIN for a name held positive (StalePolicy.Nxdomain): the
+            // entry held stays, answers if it may, and is retried after the backoff.
             CachedAnswer held = cache.get(flight.key);
             if (held != null && answerFromHeld(flight, held)) {
+                cache.refreshBackoff().failed(flight.key);
                 return;
             }
         }
+        cache.refreshBackoff().succeeded(flight.key);
         answerFromUpstream(flight, cache.put(flight.key, template));
+    }
+
+    /**
+     * Whether {@code template} is an NXDOMAIN that must not replace the positive entry held for
+     * {@code key}: serve_stale's {@link StalePolicy.Nxdomain#KEEP_POSITIVE}.
+     */
+    private boolean keepsPositiveOver(AnswerTemplate template, QuestionKey key) {
+        if (template.kind() != ResponseKind.NXDOMAIN || !stale.keepsPositiveOnNxdomain()) {
+            return false;
+        }
+        CachedAnswer held = cache.get(key);
+        return held != null && held.template().kind() == ResponseKind.SUCCESS;
     }
 
     /** Answers the flight's waiters with the upstream's answer, as {@code entry} holds it. */
@@ -318,7 +338,7 @@ public final class BlockResolver {
         if (!fresh && !stale.enabled()) {
             return false;
         }
-        CachedAnswer answer = fresh ? held : held.staleView(now);
+        CachedAnswer answer = fresh ? held : held.staleView(now, stale.answerTtlSeconds());
         long age = fresh ? held.ageSeconds(now) : 0;
         for (Waiter w : flight.finish(inflight)) {
             if (!fresh) {
@@ -335,6 +355,7 @@ public final class BlockResolver {
         CachedAnswer held = held(flight.key);
         if (held != null && answerFromHeld(flight, held)) {
             // serve_stale's point (RFC 8767): the upstream failed, the clients got the old answer.
+            cache.refreshBackoff().failed(flight.key);
             LOG.log(Level.FINE, "refresh of " + flight.key + " failed; answered from the cache", cause);
             return;
         }

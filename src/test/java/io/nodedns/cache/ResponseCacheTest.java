@@ -194,7 +194,7 @@ class ResponseCacheTest {
         ResponseCache cache = cache(withStale(100));
         CachedAnswer stored = cache.put(key("a.example."), answer("a.example.", 60));
         advanceSeconds(70);
-        CachedAnswer view = stored.staleView(cache.nowNanos());
+        CachedAnswer view = stored.staleView(cache.nowNanos(), StalePolicy.STALE_TTL_SECONDS);
         assertEquals(30, StalePolicy.STALE_TTL_SECONDS);
         assertEquals(30, view.lifetimeSeconds());
         assertEquals(0, view.ageSeconds(cache.nowNanos()));
