@@ -8,6 +8,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -134,6 +136,55 @@ public final class ResponseCache {
         return entry;
     }
 
+    /**
+     * Every entry held now, stale ones included, as a warm restart saves them: key, lifetime, age
+     * on the cache's ticker, message bytes.
+     */
+    public List<WarmCacheFile.Entry> snapshot() {
+        long now = ticker.read();
+        List<WarmCacheFile.Entry> out = new ArrayList<>();
+        for (Cache<QuestionKey, CachedAnswer> c : List.of(success, denial)) {
+            c.asMap().forEach((key, entry) -> {
+                byte[] name = new byte[key.nameLength()];
+                for (int i = 0; i < name.length; i++) {
+                    name[i] = key.nameByte(i);
+                }
+                out.add(new WarmCacheFile.Entry(name, key.qtype(), key.qclass(), key.dnssecOk(),
+                        key.checkingDisabled(), entry.lifetimeSeconds(), Math.max(0, now - entry.storedAtNanos()),
+                        entry.template().messageCopy()));
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Puts back an entry a warm restart saved, {@code ageNanos} old now (its age when saved plus the
+     * time nodedns was down): its TTLs are lowered by that age, and it expires (or leaves the
+     * serve_stale window) when it would have had nodedns kept running. Caches nothing the policy
+     * would not (an entry without lifetime, a disabled zone).
+     *
+     * @param key a stored key
+     * @return false if the entry is past its lifetime and the serve_stale window, or not cacheable
+     */
+    public boolean restore(QuestionKey key, AnswerTemplate answer, long lifetimeSeconds, long ageNanos) {
+        if (lifetimeSeconds <= 0 || policy.lifetimeSeconds(key, answer) <= 0 || ageNanos < 0) {
+            return false;
+        }
+        long lifetimeNanos = lifetimeSeconds * 1_000_000_000L;
+        if (ageNanos >= lifetimeNanos + policy.stale().maxStaleNanos()) {
+            return false;
+        }
+        long now = ticker.read();
+        HitFrequency hits = policy.prefetch().enabled() ? new HitFrequency(now, 0) : null;
+        CachedAnswer entry = new CachedAnswer(answer, lifetimeSeconds, now - ageNanos, hits);
+        if (answer.kind() == ResponseKind.SUCCESS) {
+            success.put(key, entry);
+        } else {
+            denial.put(key, entry);
+        }
+        return true;
+    }
+
     /** Live positive entries, stale ones included (approximate, as Caffeine counts). */
     public long successSize() {
         return success.estimatedSize();
@@ -168,21 +219,29 @@ public final class ResponseCache {
             this.staleNanos = staleNanos;
         }
 
-        private long expiresAfter(CachedAnswer value) {
+        /**
+         * Lifetime plus the stale window, less the entry's age at {@code currentTime}: 0 for a
+         * fresh put, the time nodedns was down for an entry a warm restart put back.
+         */
+        private long expiresAfter(CachedAnswer value, long currentTime) {
             long lifetimeNanos = value.lifetimeSeconds() * 1_000_000_000L;
             long total = lifetimeNanos + staleNanos;
             // Saturate: a long serve_stale must not wrap around into "expired at once".
-            return total < lifetimeNanos ? Long.MAX_VALUE : total;
+            if (total < lifetimeNanos) {
+                return Long.MAX_VALUE;
+            }
+            long age = Math.max(0, currentTime - value.storedAtNanos());
+            return Math.max(1, total - age);
         }
 
         @Override
         public long expireAfterCreate(QuestionKey key, CachedAnswer value, long currentTime) {
-            return expiresAfter(value);
+            return expiresAfter(value, currentTime);
         }
 
         @Override
         public long expireAfterUpdate(QuestionKey key, CachedAnswer value, long currentTime, long currentDuration) {
-            return expiresAfter(value);
+            return expiresAfter(value, currentTime);
         }
 
         @Override

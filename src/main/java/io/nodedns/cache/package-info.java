@@ -39,6 +39,13 @@
  *       {@code verify} answers stale at once meanwhile.</li>
  * </ul>
  *
+ * <h2>Warm restart</h2>
+ * With {@code -cache-dir}, {@link io.nodedns.cache.WarmCacheStore} writes every block's entries
+ * ({@link io.nodedns.cache.ResponseCache#snapshot()}) to a file at stop and puts back what is still
+ * fresh or stale-servable ({@link io.nodedns.cache.ResponseCache#restore}) at start, each entry aged
+ * by the time nodedns was down; the format is {@link io.nodedns.cache.WarmCacheFile} (magic, version,
+ * CRC32C, bounded size). Counted in {@link io.nodedns.cache.WarmCacheCounters}.
+ *
  * <h2>Corefile</h2>
  * <pre>
  * cache [TTL] [ZONES...] {
