@@ -37,8 +37,8 @@ public final class ResponseCache {
         this.policy = policy;
         this.ticker = ticker;
         LifetimeExpiry expiry = new LifetimeExpiry(policy.stale().maxStaleNanos());
-        this.success = build(policy.successCapacity(), ticker, successEvictions, expiry);
-        this.denial = build(policy.denialCapacity(), ticker, denialEvictions, expiry);
+        this.success = build(policy.successCapacity(), policy.maxBytes(), ticker, successEvictions, expiry);
+        this.denial = build(policy.denialCapacity(), policy.maxBytes(), ticker, denialEvictions, expiry);
         // Remembers at most as many keys as the cache holds: only held entries are refreshed.
         this.refreshBackoff = new RefreshBackoff(
                 (int) Math.min(Integer.MAX_VALUE, Math.max(1L, (long) policy.successCapacity() + policy.denialCapacity())),
@@ -50,10 +50,27 @@ public final class ResponseCache {
         return refreshBackoff;
     }
 
-    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions,
-                                                          LifetimeExpiry expiry) {
+    /**
+     * What an entry costs besides its message and name bytes, estimated for a 64-bit JVM with
+     * compressed oops: the CachedAnswer, AnswerTemplate, QuestionKey and their arrays' headers, the
+     * TTL offsets, Caffeine's node (~64). A round figure on purpose; the bound is about orders of
+     * magnitude, not bytes.
+     */
+    public static final int ENTRY_OVERHEAD_BYTES = 200;
+
+    /**
+     * Both bounds in one Caffeine weight: each entry weighs its estimated bytes, but at least
+     * {@code unit = ceil(maxBytes / capacity)}, and the cache holds {@code unit * capacity}. So it
+     * never holds more than {@code capacity} entries (each weighs at least a unit: CoreDNS's
+     * meaning of the capacity), nor more than {@code maxBytes} (rounded up to a multiple of the
+     * capacity, under {@code capacity} bytes more) of estimated entry bytes.
+     */
+    private static Cache<QuestionKey, CachedAnswer> build(int capacity, long maxBytes, Ticker ticker,
+                                                          LongAdder evictions, LifetimeExpiry expiry) {
+        long unit = Math.max(1, (maxBytes + Math.max(1, capacity) - 1) / Math.max(1, capacity));
         return Caffeine.newBuilder()
-                .maximumSize(capacity)
+                .maximumWeight(unit * capacity)
+                .weigher((QuestionKey k, CachedAnswer v) -> (int) Math.max(unit, weightBytes(k, v)))
                 // Runs during maintenance (on a writer, see the executor), never on a lookup's path.
                 .evictionListener((QuestionKey k, CachedAnswer v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
@@ -183,6 +200,21 @@ public final class ResponseCache {
             denial.put(key, entry);
         }
         return true;
+    }
+
+    /** An entry's estimated heap bytes: message, name, {@link #ENTRY_OVERHEAD_BYTES}. */
+    static long weightBytes(QuestionKey key, CachedAnswer entry) {
+        return (long) entry.template().length() + key.nameLength() + ENTRY_OVERHEAD_BYTES;
+    }
+
+    /** The positive cache's total weight now: estimated bytes, small entries counted as a unit. */
+    public long successWeight() {
+        return success.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
+    /** The positive cache's bound in weight ({@link #successWeight()}). */
+    public long successMaxWeight() {
+        return success.policy().eviction().orElseThrow().getMaximum();
     }
 
     /** Live positive entries, stale ones included (approximate, as Caffeine counts). */

@@ -218,8 +218,11 @@ public final class BlockResolver {
             zone.recordSince(qtypeBucket, startNanos);
             return;
         }
+        if (!pending.tryAdd()) {
+            answerOverloaded(query, responder, client, zone, qtypeBucket, startNanos);
+            return;
+        }
         Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos);
-        pending.add();
         while (true) {
             Flight flight = inflight.get(key);
             if (flight == null) {
@@ -230,8 +233,14 @@ public final class BlockResolver {
                 }
                 continue;
             }
-            if (flight.join(waiter)) {
+            int joined = flight.join(waiter);
+            if (joined == Flight.JOINED) {
                 counters.coalesced.increment();
+                return;
+            }
+            if (joined == Flight.FULL) {
+                pending.done();
+                answerOverloaded(query, responder, client, zone, qtypeBucket, startNanos);
                 return;
             }
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
@@ -244,6 +253,39 @@ public final class BlockResolver {
                 }
                 // Stale: the flight did not refresh it; the next round sends a new one.
             }
+        }
+    }
+
+    /**
+     * A miss that may not wait (too many queries pending, or too many clients on its flight): the
+     * entry held, if serve_stale lets it answer, else SERVFAIL, at once. A bounded wait is the
+     * point: queueing it would only grow memory while the upstream is slow or dead.
+     */
+    private void answerOverloaded(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone,
+                                  int qtypeBucket, long startNanos) {
+        counters.overloaded.increment();
+        CachedAnswer held = held(query.key());
+        try {
+            if (held != null) {
+                long now = cache.nowNanos();
+                if (held.isFresh(now)) {
+                    responder.answer(query, client, held, held.ageSeconds(now), true);
+                    zone.countResponse(ZoneMetrics.PLUGIN_CACHE, held.template().rcode());
+                    return;
+                }
+                if (stale.enabled()) {
+                    responder.answer(query, client, held.staleView(now, stale.answerTtlSeconds()), 0, true);
+                    zone.countServedStale();
+                    zone.countResponse(ZoneMetrics.PLUGIN_CACHE, held.template().rcode());
+                    return;
+                }
+            }
+            responder.error(query, client, DnsWire.RCODE_SERVFAIL);
+            zone.countResponse(ZoneMetrics.PLUGIN_NONE, DnsWire.RCODE_SERVFAIL);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "failed to send an overload answer", e);
+        } finally {
+            zone.recordSince(qtypeBucket, startNanos);
         }
     }
 
@@ -403,6 +445,14 @@ public final class BlockResolver {
 
     /** One upstream query in flight and the clients waiting for it. */
     private static final class Flight {
+        /**
+         * The most clients one flight holds: those asking one name within the forward deadline.
+         * Past it a client is answered at once (stale or SERVFAIL) rather than queued.
+         */
+        static final int MAX_WAITERS = 1024;
+        static final int JOINED = 0;
+        static final int FINISHED = 1;
+        static final int FULL = 2;
         final QuestionKey key;
         final boolean firstOverTcp;
         private final List<Waiter> waiters = new ArrayList<>(2);
@@ -423,13 +473,19 @@ public final class BlockResolver {
             this.firstOverTcp = false;
         }
 
-        /** Adds a waiter; false if the flight already finished (the caller must look again). */
-        synchronized boolean join(Waiter w) {
+        /**
+         * Adds a waiter: {@link #JOINED}; {@link #FINISHED} if the flight already finished (the
+         * caller must look again); {@link #FULL} at {@link #MAX_WAITERS} (nothing added).
+         */
+        synchronized int join(Waiter w) {
             if (finished) {
-                return false;
+                return FINISHED;
+            }
+            if (waiters.size() >= MAX_WAITERS) {
+                return FULL;
             }
             waiters.add(w);
-            return true;
+            return JOINED;
         }
 
         /**

@@ -11,6 +11,9 @@
  *          no block for the name: REFUSED; a block without forward for it: SERVFAIL
  *          (CoreDNS NextOrFailure); upstream failed or answered an extended RCODE: SERVFAIL;
  *          forward max_concurrent exceeded: REFUSED
+ *          overload: more than 20000 queries waiting for upstreams (PendingQueries), or 1024
+ *          clients on one flight: answered at once from a stale entry if serve_stale allows, else
+ *          SERVFAIL (nodedns_overloaded_queries_total), never queued
  * </pre>
  *
  * <h2>Transport behaviour</h2>
