@@ -56,6 +56,8 @@ import java.util.Optional;
  * @param initialDelay      {@code -initialdelay}: node-cache's delay before configuring iptables
  * @param healthPort        {@code -health-port}: the health port the iptables rules exempt from conntrack
  * @param pidfile           {@code -pidfile}: where to write the process id once serving; null for nowhere
+ * @param cacheDir          {@code -cache-dir}: where the caches are saved at stop and loaded at start (warm
+ *                          restart); null (the default) for never
  * @param nodeFlagsGiven    the node-mode-only flags given, as {@code -name}, in command line order
  */
 public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String metricsListenAddress, boolean version,
@@ -63,7 +65,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
                           Path corefile, Path kubeDnsConfigDir, String upstreamService, boolean setupInterface,
                           String interfaceName, boolean setupIptables, boolean setupEbtables, boolean skipTeardown,
                           Duration syncInterval, Duration initialDelay, int healthPort, Path pidfile,
-                          List<String> nodeFlagsGiven) {
+                          Path cacheDir, List<String> nodeFlagsGiven) {
 
     /** Environment variable that overrides the resolv.conf path (tests point it at their own server). */
     public static final String RESOLV_CONF_ENV = "NODEDNS_RESOLV_CONF";
@@ -113,6 +115,8 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
             "                          0.0.0.0:9353 with -conf or -localip, 127.0.0.1:9353 without;",
             "                          \"\" for nowhere)",
             "  -pidfile FILE           write the process id there once serving (default: none)",
+            "  -cache-dir DIR          save the caches there at stop and load them at start, so a",
+            "                          restart begins warm (default: none)",
             "  -dns.port N             port of server blocks that name none (default 53;",
             "                          the laptop default listens on 5353)",
             "  -resolv-conf FILE       the node's resolvers (default /etc/resolv.conf, or $" + RESOLV_CONF_ENV + ")",
@@ -293,6 +297,7 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
         value(flags, "health-port", (v, s) -> v.healthPort = port(s));
         value(flags, "metrics-listen-address", (v, s) -> v.metricsListenAddress = listenAddress(s));
         value(flags, "pidfile", (v, s) -> v.pidfile = s.isEmpty() ? null : Path.of(s));
+        value(flags, "cache-dir", (v, s) -> v.cacheDir = s.isEmpty() ? null : Path.of(s));
         value(flags, "dns.port", (v, s) -> v.dnsPort = port(s));
         value(flags, "resolv-conf", (v, s) -> v.resolvConf = s.isEmpty() ? DEFAULT_RESOLV_CONF : Path.of(s));
         bool(flags, "check", (v, s) -> v.check = Boolean.parseBoolean(s));
@@ -416,13 +421,14 @@ public record CommandLine(Path conf, Path resolvConf, Integer dnsPort, String me
         Duration initialDelay = DEFAULT_INITIAL_DELAY;
         int healthPort = DEFAULT_HEALTH_PORT;
         Path pidfile;
+        Path cacheDir;
         final List<String> nodeFlagsGiven = new ArrayList<>();
 
         CommandLine toCommandLine() {
             return new CommandLine(conf, resolvConf, dnsPort, metricsListenAddress, version, help, check, localIps,
                     baseCorefile, corefile, kubeDnsConfigDir, upstreamService, setupInterface, interfaceName,
                     setupIptables, setupEbtables, skipTeardown, syncInterval, initialDelay, healthPort, pidfile,
-                    nodeFlagsGiven);
+                    cacheDir, nodeFlagsGiven);
         }
     }
 }

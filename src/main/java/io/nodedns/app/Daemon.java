@@ -1,5 +1,10 @@
 package io.nodedns.app;
 
+import io.nodedns.cache.WarmCacheCounters;
+import io.nodedns.cache.WarmCacheStore;
+import java.nio.file.Path;
+import java.time.Clock;
+
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.nodedns.cache.CachePolicy;
 import io.nodedns.cache.DisabledZones;
@@ -87,6 +92,9 @@ public final class Daemon implements AutoCloseable {
     /** The loop detector in front of each resolver built for a block with {@code loop} and {@code forward}. */
     private final Map<BlockResolver, LoopDetector> loopDetectors = new LinkedHashMap<>();
     private final SecureRandom probeNames = new SecureRandom();
+    /** Warm restarts ({@code -cache-dir}); null when off. */
+    private WarmCacheStore warmStore;
+    private final WarmCacheCounters warmCounters = new WarmCacheCounters();
 
     /**
      * The runtime objects of one Corefile.
@@ -119,7 +127,7 @@ public final class Daemon implements AutoCloseable {
 
     private Daemon(NettyTransport transport, SetupErrors setupErrors, Consumer<String> onLoop) {
         this.transport = transport;
-        this.telemetry = new Telemetry(counters, reloads, setupErrors);
+        this.telemetry = new Telemetry(counters, reloads, setupErrors, warmCounters);
         this.onLoop = onLoop;
         telemetry.health().notReady(LISTENERS_READY);
     }
@@ -144,8 +152,24 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
                                SetupErrors setupErrors, Consumer<String> onLoop) throws IOException {
+        return start(corefile, transport, setupMetricsAddress, setupErrors, onLoop, null, Clock.systemUTC());
+    }
+
+    /**
+     * {@link #start(Corefile, NettyTransport, InetSocketAddress, SetupErrors, Consumer)} with warm
+     * restarts ({@code -cache-dir}): unless {@code cacheDir} is null, the caches saved there by the
+     * last stop are loaded (what is still fresh or stale-servable) before the listeners answer, and
+     * {@link #stop()} saves them there after the drain. {@code wallClock} dates the file.
+     */
+    public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
+                               SetupErrors setupErrors, Consumer<String> onLoop, Path cacheDir, Clock wallClock)
+            throws IOException {
         Daemon daemon = new Daemon(transport, setupErrors, onLoop);
+        daemon.warmStore = cacheDir == null ? null : new WarmCacheStore(cacheDir, wallClock, daemon.warmCounters);
         daemon.current = daemon.build(corefile, null);
+        if (daemon.warmStore != null) {
+            daemon.warmStore.load(daemon.warmBlocks());
+        }
         daemon.server = new DnsServer(transport, daemon.current.listeners(), DnsServer.Limits.defaults(),
                 daemon.counters, daemon.pending);
         try {
@@ -338,6 +362,28 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * The caches of the blocks serving now, as a warm restart saves and loads them: a block is known
+     * by its keys, and its cache and forward settings must be the same for entries to carry over
+     * (a new TTL cap or upstream makes the old answers wrong to keep).
+     */
+    private List<WarmCacheStore.Block> warmBlocks() {
+        List<WarmCacheStore.Block> blocks = new ArrayList<>();
+        current.resolvers().forEach((spec, resolver) -> {
+            if (resolver.cache() != null) {
+                blocks.add(new WarmCacheStore.Block(resolver.name(),
+                        "cache " + spec.cache().map(Object::toString).orElse("") + "; forward "
+                                + spec.forward().map(Object::toString).orElse(""), resolver.cache()));
+            }
+        });
+        return blocks;
+    }
+
+    /** What warm restarts did, for metrics and tests. */
+    public WarmCacheCounters warmCounters() {
+        return warmCounters;
+    }
+
+    /**
      * The zones of {@code cache [TTL] ZONES...} in wire form, or null when they
      * cover every zone of the block (the usual case: no filtering per query).
      */
@@ -355,7 +401,9 @@ public final class Daemon implements AutoCloseable {
                 c.denialCapacity(), c.denialMaxTtl().toSeconds(), c.denialMinTtl().toSeconds(),
                 c.servfailTtl().toSeconds(),
                 new PrefetchPolicy(prefetch.amount(), prefetch.duration().toNanos(), prefetch.percentage()),
-                new StalePolicy(stale.duration().toNanos(), StalePolicy.Refresh.valueOf(stale.refreshMode().name())),
+                new StalePolicy(stale.duration().toNanos(), StalePolicy.Refresh.valueOf(stale.refreshMode().name()),
+                        stale.answerTtl().toSeconds(), stale.nxdomain() == CacheSettings.ServeStale.Nxdomain.KEEP
+                                ? StalePolicy.Nxdomain.KEEP_POSITIVE : StalePolicy.Nxdomain.REPLACE),
                 new DisabledZones(c.successDisabledZones(), c.denialDisabledZones()));
     }
 
@@ -487,6 +535,10 @@ public final class Daemon implements AutoCloseable {
         }
         server.stop(DRAIN);
         synchronized (this) {
+            // After the drain: the answers the last queries brought are in the file too.
+            if (warmStore != null) {
+                warmStore.save(warmBlocks());
+            }
             current.forwarders().values().forEach(Forwarder::close);
             retiring.forEach(Forwarder::close);
             telemetry.close();

@@ -130,7 +130,8 @@ public final class Main {
         }
         Daemon daemon;
         try {
-            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop);
+            daemon = Daemon.start(corefile, transport, cmd.setupMetricsAddress(), setupErrors, onLoop, cmd.cacheDir(),
+                    java.time.Clock.systemUTC());
         } catch (IOException | RuntimeException e) {
             log.severe("cannot start: " + e.getMessage());
             network.finish();

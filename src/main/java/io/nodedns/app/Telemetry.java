@@ -11,6 +11,8 @@ import io.nodedns.metrics.HealthState;
 import io.nodedns.metrics.HttpEndpointServer;
 import io.nodedns.metrics.MetricsEndpoint;
 import io.nodedns.metrics.NodednsMetrics;
+import io.nodedns.metrics.WarmCacheMetrics;
+import io.nodedns.cache.WarmCacheCounters;
 import io.nodedns.metrics.ReadyEndpoint;
 import io.nodedns.metrics.ReloadOutcomes;
 import io.nodedns.metrics.Repeater;
@@ -39,6 +41,7 @@ final class Telemetry {
     private final QueryCounters counters;
     private final ReloadOutcomes reloads;
     private final SetupErrors setupErrors;
+    private final WarmCacheCounters warm;
     /** Liveness and readiness, as {@code /health} and {@code /ready} report them. */
     private final HealthState health = new HealthState();
     /** Exists while some block has {@code prometheus}. */
@@ -55,7 +58,8 @@ final class Telemetry {
     private SelfCheckSpec healthSelfCheckServes;
     private HttpEndpointServer setupMetricsServer;
 
-    Telemetry(QueryCounters counters, ReloadOutcomes reloads, SetupErrors setupErrors) {
+    Telemetry(QueryCounters counters, ReloadOutcomes reloads, SetupErrors setupErrors, WarmCacheCounters warm) {
+        this.warm = warm;
         this.counters = counters;
         this.reloads = reloads;
         this.setupErrors = setupErrors;
@@ -104,6 +108,7 @@ final class Telemetry {
                 registry = NodednsMetrics.newRegistry();
                 nodednsMetrics = new NodednsMetrics(registry, Main.version(), counters, server);
                 reloads.bindTo(registry);
+                WarmCacheMetrics.bindTo(registry, warm);
             }
             coreDnsMetrics = new CoreDnsMetrics(registry, server, forwarders, System::nanoTime);
             upstreamMetrics = new UpstreamMetrics(registry, forwarders);

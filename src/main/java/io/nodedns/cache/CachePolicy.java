@@ -16,10 +16,29 @@ import java.util.Objects;
  * @param prefetch when popular entries are refreshed before they expire
  * @param stale how long entries are kept past their lifetime, and how they are then refreshed
  * @param disabled where answers of one kind are not cached
+ * @param maxBytes the most bytes each of the two caches holds, estimated per entry
+ *     ({@link ResponseCache}); the entry capacities keep CoreDNS's meaning, this bounds memory too
  */
 public record CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
                           int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,
-                          PrefetchPolicy prefetch, StalePolicy stale, DisabledZones disabled) {
+                          PrefetchPolicy prefetch, StalePolicy stale, DisabledZones disabled, long maxBytes) {
+
+    /**
+     * The default byte bound of each of a block's two caches: 8 MiB. With CoreDNS's 9984 entries
+     * that is 840 bytes an entry, above what a usual answer weighs (its message plus
+     * {@link ResponseCache#ENTRY_OVERHEAD_BYTES}), so the entry capacity is what binds in normal use;
+     * the byte bound only stops answers of many kilobytes (TCP answers may be 64 KiB) from taking
+     * 9984 x 64 KiB = 650 MB. The reference Corefile's four blocks stay under 64 MiB in all.
+     */
+    public static final long DEFAULT_MAX_BYTES = 8L << 20;
+
+    /** As the canonical constructor, with {@link #DEFAULT_MAX_BYTES}. */
+    public CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
+                       int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,
+                       PrefetchPolicy prefetch, StalePolicy stale, DisabledZones disabled) {
+        this(successCapacity, successMaxTtl, successMinTtl, denialCapacity, denialMaxTtl, denialMinTtl, servfailTtl,
+                prefetch, stale, disabled, DEFAULT_MAX_BYTES);
+    }
 
     /** CoreDNS defaults: 9984 entries each, success TTL 5..3600 s, denial 5..1800 s, SERVFAIL 5 s. */
     public static CachePolicy coreDnsDefaults() {
@@ -37,6 +56,9 @@ public record CachePolicy(int successCapacity, long successMaxTtl, long successM
         Objects.requireNonNull(prefetch, "prefetch");
         Objects.requireNonNull(stale, "stale");
         Objects.requireNonNull(disabled, "disabled");
+        if (maxBytes < 1) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
         if (successCapacity < 0 || denialCapacity < 0) {
             throw new IllegalArgumentException("capacities must be >= 0");
         }

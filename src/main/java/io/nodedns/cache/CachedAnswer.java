@@ -37,10 +37,10 @@ public record CachedAnswer(AnswerTemplate template, long lifetimeSeconds, long s
 
     /**
      * This entry as a stale answer given at {@code nowNanos}: every TTL becomes at most
-     * {@link StalePolicy#STALE_TTL_SECONDS} (a record with a smaller TTL keeps it), with no age to
-     * subtract. Allocates; only stale answers pay for it.
+     * {@code answerTtlSeconds} ({@link StalePolicy#answerTtlSeconds()}; a record with a smaller TTL
+     * keeps it), with no age to subtract. Allocates; only stale answers pay for it.
      */
-    public CachedAnswer staleView(long nowNanos) {
-        return new CachedAnswer(template, StalePolicy.STALE_TTL_SECONDS, nowNanos);
+    public CachedAnswer staleView(long nowNanos, long answerTtlSeconds) {
+        return new CachedAnswer(template, answerTtlSeconds, nowNanos);
     }
 }

@@ -8,6 +8,8 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.nodedns.wire.AnswerTemplate;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,19 +31,46 @@ public final class ResponseCache {
     /** Entries pushed out by capacity ({@code coredns_cache_evictions_total}), not expiry. */
     private final LongAdder successEvictions = new LongAdder();
     private final LongAdder denialEvictions = new LongAdder();
+    private final RefreshBackoff refreshBackoff;
 
     public ResponseCache(CachePolicy policy, Ticker ticker) {
         this.policy = policy;
         this.ticker = ticker;
         LifetimeExpiry expiry = new LifetimeExpiry(policy.stale().maxStaleNanos());
-        this.success = build(policy.successCapacity(), ticker, successEvictions, expiry);
-        this.denial = build(policy.denialCapacity(), ticker, denialEvictions, expiry);
+        this.success = build(policy.successCapacity(), policy.maxBytes(), ticker, successEvictions, expiry);
+        this.denial = build(policy.denialCapacity(), policy.maxBytes(), ticker, denialEvictions, expiry);
+        // Remembers at most as many keys as the cache holds: only held entries are refreshed.
+        this.refreshBackoff = new RefreshBackoff(
+                (int) Math.min(Integer.MAX_VALUE, Math.max(1L, (long) policy.successCapacity() + policy.denialCapacity())),
+                ticker);
     }
 
-    private static Cache<QuestionKey, CachedAnswer> build(int capacity, Ticker ticker, LongAdder evictions,
-                                                          LifetimeExpiry expiry) {
+    /** The failure recheck backoff of this cache's background refreshes (RFC 8767 section 5). */
+    public RefreshBackoff refreshBackoff() {
+        return refreshBackoff;
+    }
+
+    /**
+     * What an entry costs besides its message and name bytes, estimated for a 64-bit JVM with
+     * compressed oops: the CachedAnswer, AnswerTemplate, QuestionKey and their arrays' headers, the
+     * TTL offsets, Caffeine's node (~64). A round figure on purpose; the bound is about orders of
+     * magnitude, not bytes.
+     */
+    public static final int ENTRY_OVERHEAD_BYTES = 200;
+
+    /**
+     * Both bounds in one Caffeine weight: each entry weighs its estimated bytes, but at least
+     * {@code unit = ceil(maxBytes / capacity)}, and the cache holds {@code unit * capacity}. So it
+     * never holds more than {@code capacity} entries (each weighs at least a unit: CoreDNS's
+     * meaning of the capacity), nor more than {@code maxBytes} (rounded up to a multiple of the
+     * capacity, under {@code capacity} bytes more) of estimated entry bytes.
+     */
+    private static Cache<QuestionKey, CachedAnswer> build(int capacity, long maxBytes, Ticker ticker,
+                                                          LongAdder evictions, LifetimeExpiry expiry) {
+        long unit = Math.max(1, (maxBytes + Math.max(1, capacity) - 1) / Math.max(1, capacity));
         return Caffeine.newBuilder()
-                .maximumSize(capacity)
+                .maximumWeight(unit * capacity)
+                .weigher((QuestionKey k, CachedAnswer v) -> (int) Math.max(unit, weightBytes(k, v)))
                 // Runs during maintenance (on a writer, see the executor), never on a lookup's path.
                 .evictionListener((QuestionKey k, CachedAnswer v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {
@@ -124,6 +153,70 @@ public final class ResponseCache {
         return entry;
     }
 
+    /**
+     * Every entry held now, stale ones included, as a warm restart saves them: key, lifetime, age
+     * on the cache's ticker, message bytes.
+     */
+    public List<WarmCacheFile.Entry> snapshot() {
+        long now = ticker.read();
+        List<WarmCacheFile.Entry> out = new ArrayList<>();
+        for (Cache<QuestionKey, CachedAnswer> c : List.of(success, denial)) {
+            c.asMap().forEach((key, entry) -> {
+                byte[] name = new byte[key.nameLength()];
+                for (int i = 0; i < name.length; i++) {
+                    name[i] = key.nameByte(i);
+                }
+                out.add(new WarmCacheFile.Entry(name, key.qtype(), key.qclass(), key.dnssecOk(),
+                        key.checkingDisabled(), entry.lifetimeSeconds(), Math.max(0, now - entry.storedAtNanos()),
+                        entry.template().messageCopy()));
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Puts back an entry a warm restart saved, {@code ageNanos} old now (its age when saved plus the
+     * time nodedns was down): its TTLs are lowered by that age, and it expires (or leaves the
+     * serve_stale window) when it would have had nodedns kept running. Caches nothing the policy
+     * would not (an entry without lifetime, a disabled zone).
+     *
+     * @param key a stored key
+     * @return false if the entry is past its lifetime and the serve_stale window, or not cacheable
+     */
+    public boolean restore(QuestionKey key, AnswerTemplate answer, long lifetimeSeconds, long ageNanos) {
+        if (lifetimeSeconds <= 0 || policy.lifetimeSeconds(key, answer) <= 0 || ageNanos < 0) {
+            return false;
+        }
+        long lifetimeNanos = lifetimeSeconds * 1_000_000_000L;
+        if (ageNanos >= lifetimeNanos + policy.stale().maxStaleNanos()) {
+            return false;
+        }
+        long now = ticker.read();
+        HitFrequency hits = policy.prefetch().enabled() ? new HitFrequency(now, 0) : null;
+        CachedAnswer entry = new CachedAnswer(answer, lifetimeSeconds, now - ageNanos, hits);
+        if (answer.kind() == ResponseKind.SUCCESS) {
+            success.put(key, entry);
+        } else {
+            denial.put(key, entry);
+        }
+        return true;
+    }
+
+    /** An entry's estimated heap bytes: message, name, {@link #ENTRY_OVERHEAD_BYTES}. */
+    static long weightBytes(QuestionKey key, CachedAnswer entry) {
+        return (long) entry.template().length() + key.nameLength() + ENTRY_OVERHEAD_BYTES;
+    }
+
+    /** The positive cache's total weight now: estimated bytes, small entries counted as a unit. */
+    public long successWeight() {
+        return success.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
+    /** The positive cache's bound in weight ({@link #successWeight()}). */
+    public long successMaxWeight() {
+        return success.policy().eviction().orElseThrow().getMaximum();
+    }
+
     /** Live positive entries, stale ones included (approximate, as Caffeine counts). */
     public long successSize() {
         return success.estimatedSize();
@@ -158,21 +251,29 @@ public final class ResponseCache {
             this.staleNanos = staleNanos;
         }
 
-        private long expiresAfter(CachedAnswer value) {
+        /**
+         * Lifetime plus the stale window, less the entry's age at {@code currentTime}: 0 for a
+         * fresh put, the time nodedns was down for an entry a warm restart put back.
+         */
+        private long expiresAfter(CachedAnswer value, long currentTime) {
             long lifetimeNanos = value.lifetimeSeconds() * 1_000_000_000L;
             long total = lifetimeNanos + staleNanos;
             // Saturate: a long serve_stale must not wrap around into "expired at once".
-            return total < lifetimeNanos ? Long.MAX_VALUE : total;
+            if (total < lifetimeNanos) {
+                return Long.MAX_VALUE;
+            }
+            long age = Math.max(0, currentTime - value.storedAtNanos());
+            return Math.max(1, total - age);
         }
 
         @Override
         public long expireAfterCreate(QuestionKey key, CachedAnswer value, long currentTime) {
-            return expiresAfter(value);
+            return expiresAfter(value, currentTime);
         }
 
         @Override
         public long expireAfterUpdate(QuestionKey key, CachedAnswer value, long currentTime, long currentDuration) {
-            return expiresAfter(value);
+            return expiresAfter(value, currentTime);
         }
 
         @Override

@@ -4,7 +4,11 @@
  * <h2>Rules</h2>
  * <ul>
  *   <li>Two bounded Caffeine caches per block: success (NOERROR with records) and denial (NXDOMAIN,
- *       NODATA, SERVFAIL), each of its configured capacity (9984 by default, as in CoreDNS).</li>
+ *       NODATA, SERVFAIL), each of its configured capacity (9984 by default, as in CoreDNS), and each
+ *       also bounded by bytes ({@link io.nodedns.cache.CachePolicy#DEFAULT_MAX_BYTES}, 8 MiB, of
+ *       estimated entry bytes: message, name, 200 bytes of objects) through one Caffeine weigher
+ *       (see {@link io.nodedns.cache.ResponseCache}): usual answers are capped by the entry count,
+ *       answers of kilobytes by the bytes.</li>
  *   <li>Lifetime: success, the smallest TTL of the answer and authority sections; denial, min(SOA TTL,
  *       SOA MINIMUM) (RFC 2308 §5), never cached without an SOA; each raised to its minimum and then
  *       lowered to its maximum (CoreDNS computeTTL). SERVFAIL lives {@code servfail} (5 s).
@@ -25,12 +29,26 @@
  *       {@code immediate} answers a stale entry at once and refreshes it in the background;
  *       {@code verify} asks the upstream first and answers stale only if it fails, times out or
  *       answers anything but NOERROR/NXDOMAIN. Stale answers carry TTL
- *       {@value io.nodedns.cache.StalePolicy#STALE_TTL_SECONDS} s (RFC 8767 §4; CoreDNS sends 0).
- *       Past DURATION an entry is gone.</li>
+ *       {@code serve_stale_ttl} (default {@value io.nodedns.cache.StalePolicy#STALE_TTL_SECONDS} s,
+ *       RFC 8767 §4; CoreDNS sends 0). Past DURATION an entry is gone.</li>
  *   <li>Background refreshes (prefetch, immediate stale) are flights with no waiters in the server
  *       block's coalescing map: one upstream query per key at a time. Only NOERROR and NXDOMAIN
  *       replace an entry (RFC 8767 §4); a SERVFAIL, REFUSED or failure leaves it as it was.</li>
+ *   <li>{@code serve_stale_nxdomain keep|replace} ({@link io.nodedns.cache.StalePolicy.Nxdomain}):
+ *       with {@code keep} (default) an NXDOMAIN does not replace a positive entry while that entry may
+ *       still answer (fresh, or within DURATION); it counts as a failed refresh. {@code replace}
+ *       follows RFC 8767 §4 to the letter.</li>
+ *   <li>Failure recheck ({@link io.nodedns.cache.RefreshBackoff}, RFC 8767 §5): after a failed
+ *       refresh a key is not refreshed again for 1 s, doubling per consecutive failure up to 30 s;
+ *       {@code verify} answers stale at once meanwhile.</li>
  * </ul>
+ *
+ * <h2>Warm restart</h2>
+ * With {@code -cache-dir}, {@link io.nodedns.cache.WarmCacheStore} writes every block's entries
+ * ({@link io.nodedns.cache.ResponseCache#snapshot()}) to a file at stop and puts back what is still
+ * fresh or stale-servable ({@link io.nodedns.cache.ResponseCache#restore}) at start, each entry aged
+ * by the time nodedns was down; the format is {@link io.nodedns.cache.WarmCacheFile} (magic, version,
+ * CRC32C, bounded size). Counted in {@link io.nodedns.cache.WarmCacheCounters}.
  *
  * <h2>Corefile</h2>
  * <pre>
@@ -40,6 +58,8 @@
  *     servfail DURATION
  *     prefetch AMOUNT [[DURATION] [PERCENTAGE%]]
  *     serve_stale [DURATION] [REFRESH_MODE]
+ *     serve_stale_ttl DURATION             # nodedns: TTL of stale answers, 0s..1h, default 30s
+ *     serve_stale_nxdomain keep|replace    # nodedns: default keep
  *     disable success|denial [ZONES...]
  * }
  * </pre>

@@ -10,7 +10,9 @@ import java.util.OptionalLong;
  * {@code cache [TTL] [ZONES...] { success CAPACITY [TTL [MINTTL]]; denial CAPACITY [TTL [MINTTL]];
  * servfail DURATION; prefetch AMOUNT [[DURATION] [PERCENTAGE%]]; serve_stale [DURATION]
  * [REFRESH_MODE]; disable success|denial [ZONES...] }}, with CoreDNS plugin/cache's defaults and
- * checks (plugin/cache/setup.go; see {@link CacheSettings}).
+ * checks (plugin/cache/setup.go; see {@link CacheSettings}); plus nodedns's own
+ * {@code serve_stale_ttl DURATION} and {@code serve_stale_nxdomain keep|replace}, which need a
+ * {@code serve_stale} line in the same block.
  *
  * <p>TTLs are whole seconds, as in CoreDNS; {@code servfail}, {@code prefetch} and
  * {@code serve_stale} take Go durations. A TTL on the {@code cache} line sets both maxima;
@@ -53,6 +55,10 @@ final class CacheDirective {
         CacheSettings.ServeStale serveStale = CacheSettings.ServeStale.OFF;
         List<String> successDisabled = List.of();
         List<String> denialDisabled = List.of();
+        Duration staleTtl = CacheSettings.ServeStale.DEFAULT_ANSWER_TTL;
+        CacheSettings.ServeStale.Nxdomain staleNxdomain = CacheSettings.ServeStale.Nxdomain.KEEP;
+        Directive staleTtlLine = null;
+        Directive staleNxdomainLine = null;
         // Later lines win, as in CoreDNS, which simply overwrites.
         for (Directive sub : directive.block()) {
             String name = sub.nameText();
@@ -81,6 +87,35 @@ final class CacheDirective {
                 case "serve_stale":
                     serveStale = serveStale(directive, sub, context);
                     break;
+                case "serve_stale_ttl": {
+                    Arguments.requireCount(directive, sub, 1, 1, context);
+                    Token value = sub.args().get(0);
+                    staleTtl = Arguments.nonNegativeDuration(value, "serve_stale_ttl", context, directive);
+                    if (staleTtl.compareTo(CacheSettings.ServeStale.MAX_ANSWER_TTL) > 0
+                            || staleTtl.toNanosPart() != 0) {
+                        throw context.error(value.line(), directive.nameText(),
+                                "serve_stale_ttl: want whole seconds from 0s to 1h: " + value.quotedText());
+                    }
+                    staleTtlLine = sub;
+                    break;
+                }
+                case "serve_stale_nxdomain": {
+                    Arguments.requireCount(directive, sub, 1, 1, context);
+                    Token value = sub.args().get(0);
+                    switch (value.text().toLowerCase(Locale.ROOT)) {
+                        case "keep":
+                            staleNxdomain = CacheSettings.ServeStale.Nxdomain.KEEP;
+                            break;
+                        case "replace":
+                            staleNxdomain = CacheSettings.ServeStale.Nxdomain.REPLACE;
+                            break;
+                        default:
+                            throw context.error(value.line(), directive.nameText(),
+                                    "serve_stale_nxdomain: want keep or replace, not " + value.quotedText());
+                    }
+                    staleNxdomainLine = sub;
+                    break;
+                }
                 case "disable": {
                     Arguments.requireCount(directive, sub, 1, Integer.MAX_VALUE, context);
                     Token kind = sub.args().get(0);
@@ -105,6 +140,14 @@ final class CacheDirective {
                     throw context.error(sub.line(), directive.nameText(), "unknown property '" + name + "'");
             }
         }
+        // The nodedns-only serve_stale options mean nothing without serve_stale: refused, not ignored.
+        for (Directive option : new Directive[] {staleTtlLine, staleNxdomainLine}) {
+            if (option != null && !serveStale.enabled()) {
+                throw context.error(option.line(), directive.nameText(),
+                        option.nameText() + ": needs serve_stale in the same cache block");
+            }
+        }
+        serveStale = serveStale.withAnswerTtl(staleTtl).withNxdomain(staleNxdomain);
         block.cache(new CacheSettings(zones, success.capacity(), success.maxTtl(), success.minTtl(),
                 denial.capacity(), denial.maxTtl(), denial.minTtl(), servfailTtl, prefetch, serveStale,
                 successDisabled, denialDisabled));

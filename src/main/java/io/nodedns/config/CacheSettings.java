@@ -84,13 +84,19 @@ public record CacheSettings(
 
     /**
      * {@code serve_stale [DURATION] [REFRESH_MODE]} (RFC 8767): expired entries are kept
-     * {@code duration} longer and may answer while the upstream cannot.
+     * {@code duration} longer and may answer while the upstream cannot; with nodedns's
+     * {@code serve_stale_ttl DURATION} and {@code serve_stale_nxdomain keep|replace} lines.
      *
      * @param duration    how long past expiry an entry may answer; default 1h, zero turns it off
      * @param refreshMode when the upstream is asked for a stale entry; default immediate
+     * @param answerTtl   the TTL of the records of a stale answer, whole seconds, 0 to 1h; default 30s
+     *                    (RFC 8767 section 4)
+     * @param nxdomain    what an NXDOMAIN does to a positive entry; default {@link Nxdomain#KEEP}
      */
-    public record ServeStale(Duration duration, RefreshMode refreshMode) {
+    public record ServeStale(Duration duration, RefreshMode refreshMode, Duration answerTtl, Nxdomain nxdomain) {
         public static final Duration DEFAULT_DURATION = Duration.ofHours(1);
+        public static final Duration DEFAULT_ANSWER_TTL = Duration.ofSeconds(30);
+        public static final Duration MAX_ANSWER_TTL = Duration.ofHours(1);
         /** No {@code serve_stale} line. */
         public static final ServeStale OFF = new ServeStale(Duration.ZERO, RefreshMode.IMMEDIATE);
 
@@ -102,13 +108,39 @@ public record CacheSettings(
             VERIFY
         }
 
+        /** {@code serve_stale_nxdomain keep|replace}. */
+        public enum Nxdomain {
+            /** A positive entry is not replaced by an NXDOMAIN while it may still answer. */
+            KEEP,
+            /** An NXDOMAIN replaces a positive entry at once (RFC 8767 section 4). */
+            REPLACE
+        }
+
+        /** With the default answer TTL and {@link Nxdomain#KEEP}. */
+        public ServeStale(Duration duration, RefreshMode refreshMode) {
+            this(duration, refreshMode, DEFAULT_ANSWER_TTL, Nxdomain.KEEP);
+        }
+
         public ServeStale {
             requireNonNegative(duration, "serve_stale duration");
             Objects.requireNonNull(refreshMode, "refreshMode");
+            requireNonNegative(answerTtl, "serve_stale_ttl");
+            if (answerTtl.compareTo(MAX_ANSWER_TTL) > 0 || answerTtl.toNanosPart() != 0) {
+                throw new IllegalArgumentException("serve_stale_ttl must be whole seconds up to 1h: " + answerTtl);
+            }
+            Objects.requireNonNull(nxdomain, "nxdomain");
         }
 
         public boolean enabled() {
             return !duration.isZero();
+        }
+
+        public ServeStale withAnswerTtl(Duration ttl) {
+            return new ServeStale(duration, refreshMode, ttl, nxdomain);
+        }
+
+        public ServeStale withNxdomain(Nxdomain mode) {
+            return new ServeStale(duration, refreshMode, answerTtl, mode);
         }
     }
 

@@ -208,6 +208,11 @@ public final class CoreDnsMetrics implements AutoCloseable {
                         fs -> fs.stream().mapToLong(f -> f.stats().concurrencyRejects()).sum())
                 .description("Counter of the number of queries rejected because the concurrent queries were at maximum.")
                 .register(registry));
+        track(FunctionCounter.builder("nodedns_forward_overload_rejects", keep(List.copyOf(forwarders)),
+                        fs -> fs.stream().mapToLong(f -> f.stats().overloadRejects()).sum())
+                .description("Forwards failed at once (SERVFAIL or stale to the client) because a forward block had "
+                        + "its bound of forwards in flight without max_concurrent.")
+                .register(registry));
     }
 
     /** Every upstream of {@code forwarders} by its {@code to} label, in configuration order. */

@@ -91,6 +91,8 @@ public final class NodednsMetrics implements AutoCloseable {
                 + "client's size.", Tags.empty(), c.truncated);
         count(registry, "nodedns_upstream_failures", "Queries answered SERVFAIL because no upstream gave a usable "
                 + "answer in time (not SERVFAILs relayed from upstream).", Tags.empty(), c.upstreamFailures);
+        count(registry, "nodedns_overloaded_queries", "Cache misses answered at once (stale, else SERVFAIL) "
+                + "because too many queries already waited for upstream answers.", Tags.empty(), c.overloaded);
         count(registry, "nodedns_tcp_connections_rejected", "TCP client connections closed for a bad or oversized "
                 + "frame, or refused over the connection cap.", Tags.empty(), c.tcpRejected);
         count(registry, "nodedns_autopath_answers", "Answers autopath made: a CNAME from the asked name to the "

@@ -203,22 +203,27 @@ public final class BlockResolver {
             }
             return hit;
         }
-        if (stale.refresh() == StalePolicy.Refresh.VERIFY) {
+        if (stale.refresh() == StalePolicy.Refresh.VERIFY && cache.refreshBackoff().mayRefresh(key)) {
             return null;
         }
+        // verify within the failure recheck backoff (RFC 8767 section 5): the last attempt to
+        // refresh this entry failed moments ago, so the client gets the stale answer at once
+        // instead of waiting for another failure.
         refreshInBackground(key, zone);
         zone.countServedStale();
-        return hit.staleView(now);
+        return hit.staleView(now, stale.answerTtlSeconds());
     }
 
     /**
      * Starts a flight with no waiters for {@code key} unless one is in flight already (one refresh
-     * per key at a time), counted as a prefetch in {@code zone}: CoreDNS's doPrefetch counts both
-     * prefetches and the background refreshes of stale entries. The flight is sent from
-     * {@link #backgroundExecutor}, so the hit is answered without waiting for the send.
+     * per key at a time) or the key's last refresh failed within its backoff
+     * ({@link io.nodedns.cache.RefreshBackoff}), counted as a prefetch in {@code zone}: CoreDNS's
+     * doPrefetch counts both prefetches and the background refreshes of stale entries. The flight
+     * is sent from {@link #backgroundExecutor}, so the hit is answered without waiting for the send.
      */
     private void refreshInBackground(QuestionKey key, ZoneMetrics zone) {
-        if (upstream == null || !key.isInZone(forwardFrom) || inflight.containsKey(key)) {
+        if (upstream == null || !key.isInZone(forwardFrom) || inflight.containsKey(key)
+                || !cache.refreshBackoff().mayRefresh(key)) {
             return;
         }
         QuestionKey stored = key.copy();
@@ -269,9 +274,12 @@ public final class BlockResolver {
             zone.recordSince(qtypeBucket, startNanos);
             return;
         }
+        if (!pending.tryAdd()) {
+            answerOverloaded(query, responder, client, zone, qtypeBucket, startNanos);
+            return;
+        }
         Waiter waiter = new Waiter(query, responder, client, zone, qtypeBucket, startNanos,
                 responder instanceof TcpQueryHandler, null);
-        pending.add();
         join(key, waiter, alloc);
     }
 
@@ -297,8 +305,22 @@ public final class BlockResolver {
                 }
                 continue;
             }
-            if (flight.join(waiter)) {
+            int joined = flight.join(waiter);
+            if (joined == Flight.JOINED) {
                 counters.coalesced.increment();
+                return;
+            }
+            if (joined == Flight.FULL) {
+                if (waiter.listener() != null) {
+                    // An autopath step: a failed step, as for an upstream failure (the client gets
+                    // its own NXDOMAIN and searches on by itself).
+                    counters.overloaded.increment();
+                    waiter.listener().failed(DnsWire.RCODE_SERVFAIL);
+                } else {
+                    pending.done();
+                    answerOverloaded(waiter.query(), waiter.responder(), waiter.client(), waiter.zone(),
+                            waiter.qtypeBucket(), waiter.startNanos());
+                }
                 return;
             }
             // That flight just finished (and left the map); its answer is cached if it was cacheable.
@@ -311,6 +333,39 @@ public final class BlockResolver {
                 }
                 // Stale: the flight did not refresh it; the next round sends a new one.
             }
+        }
+    }
+
+    /**
+     * A miss that may not wait (too many queries pending, or too many clients on its flight): the
+     * entry held, if serve_stale lets it answer, else SERVFAIL, at once. A bounded wait is the
+     * point: queueing it would only grow memory while the upstream is slow or dead.
+     */
+    private void answerOverloaded(ParsedQuery query, Responder responder, Object client, ZoneMetrics zone,
+                                  int qtypeBucket, long startNanos) {
+        counters.overloaded.increment();
+        CachedAnswer held = held(query.key());
+        try {
+            if (held != null) {
+                long now = cache.nowNanos();
+                if (held.isFresh(now)) {
+                    responder.answer(query, client, held, held.ageSeconds(now), true);
+                    zone.countResponse(ZoneMetrics.PLUGIN_CACHE, held.template().rcode());
+                    return;
+                }
+                if (stale.enabled()) {
+                    responder.answer(query, client, held.staleView(now, stale.answerTtlSeconds()), 0, true);
+                    zone.countServedStale();
+                    zone.countResponse(ZoneMetrics.PLUGIN_CACHE, held.template().rcode());
+                    return;
+                }
+            }
+            responder.error(query, client, DnsWire.RCODE_SERVFAIL);
+            zone.countResponse(ZoneMetrics.PLUGIN_NONE, DnsWire.RCODE_SERVFAIL);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "failed to send an overload answer", e);
+        } finally {
+            zone.recordSince(qtypeBucket, startNanos);
         }
     }
 
@@ -360,15 +415,30 @@ public final class BlockResolver {
             answerFromUpstream(flight, new CachedAnswer(template, Long.MAX_VALUE, 0));
             return;
         }
-        if (!ResponseCache.refreshesData(template)) {
-            // A refresh (prefetch, stale refresh, verify) that got SERVFAIL, REFUSED...: the entry
-            // held stays, and answers if it may (RFC 8767 section 4).
+        if (!ResponseCache.refreshesData(template) || keepsPositiveOver(template, flight.key)) {
+            // A refresh (prefetch, stale refresh, verify) that got SERVFAIL, REFUSED... (RFC 8767
+            // section 4), or an NXDOMAIN for a name held positive (StalePolicy.Nxdomain): the
+            // entry held stays, answers if it may, and is retried after the backoff.
             CachedAnswer held = cache.get(flight.key);
             if (held != null && answerFromHeld(flight, held)) {
+                cache.refreshBackoff().failed(flight.key);
                 return;
             }
         }
+        cache.refreshBackoff().succeeded(flight.key);
         answerFromUpstream(flight, cache.put(flight.key, template));
+    }
+
+    /**
+     * Whether {@code template} is an NXDOMAIN that must not replace the positive entry held for
+     * {@code key}: serve_stale's {@link StalePolicy.Nxdomain#KEEP_POSITIVE}.
+     */
+    private boolean keepsPositiveOver(AnswerTemplate template, QuestionKey key) {
+        if (template.kind() != ResponseKind.NXDOMAIN || !stale.keepsPositiveOnNxdomain()) {
+            return false;
+        }
+        CachedAnswer held = cache.get(key);
+        return held != null && held.template().kind() == ResponseKind.SUCCESS;
     }
 
     /** Answers the flight's waiters with the upstream's answer, as {@code entry} holds it. */
@@ -390,7 +460,7 @@ public final class BlockResolver {
         if (!fresh && !stale.enabled()) {
             return false;
         }
-        CachedAnswer answer = fresh ? held : held.staleView(now);
+        CachedAnswer answer = fresh ? held : held.staleView(now, stale.answerTtlSeconds());
         long age = fresh ? held.ageSeconds(now) : 0;
         for (Waiter w : flight.finish(inflight)) {
             if (!fresh) {
@@ -407,6 +477,7 @@ public final class BlockResolver {
         CachedAnswer held = held(flight.key);
         if (held != null && answerFromHeld(flight, held)) {
             // serve_stale's point (RFC 8767): the upstream failed, the clients got the old answer.
+            cache.refreshBackoff().failed(flight.key);
             LOG.log(Level.FINE, "refresh of " + flight.key + " failed; answered from the cache", cause);
             return;
         }
@@ -473,6 +544,14 @@ public final class BlockResolver {
 
     /** One upstream query in flight and the clients waiting for it. */
     private static final class Flight {
+        /**
+         * The most clients one flight holds: those asking one name within the forward deadline.
+         * Past it a client is answered at once (stale or SERVFAIL) rather than queued.
+         */
+        static final int MAX_WAITERS = 1024;
+        static final int JOINED = 0;
+        static final int FINISHED = 1;
+        static final int FULL = 2;
         final QuestionKey key;
         final boolean firstOverTcp;
         private final List<Waiter> waiters = new ArrayList<>(2);
@@ -493,13 +572,19 @@ public final class BlockResolver {
             this.firstOverTcp = false;
         }
 
-        /** Adds a waiter; false if the flight already finished (the caller must look again). */
-        synchronized boolean join(Waiter w) {
+        /**
+         * Adds a waiter: {@link #JOINED}; {@link #FINISHED} if the flight already finished (the
+         * caller must look again); {@link #FULL} at {@link #MAX_WAITERS} (nothing added).
+         */
+        synchronized int join(Waiter w) {
             if (finished) {
-                return false;
+                return FINISHED;
+            }
+            if (waiters.size() >= MAX_WAITERS) {
+                return FULL;
             }
             waiters.add(w);
-            return true;
+            return JOINED;
         }
 
         /**

@@ -23,6 +23,11 @@ public final class QueryCounters {
      * relayed from upstream): timeouts, malformed answers, extended RCODEs.
      */
     public final LongAdder upstreamFailures = new LongAdder();
+    /**
+     * Misses answered at once (stale, else SERVFAIL) because {@link PendingQueries#limit()} queries
+     * already waited or the flight for the name had {@code BlockResolver}'s most waiters.
+     */
+    public final LongAdder overloaded = new LongAdder();
     /** Upstream responses that could not be parsed. */
     public final LongAdder upstreamMalformed = new LongAdder();
     /** Misses that joined an upstream query already in flight for the same key. */

@@ -16,6 +16,9 @@
  *            -> AutopathSearch: NS.svc.ZONE must exist, then each search name through the router's
  *               block for it (lookup, else BlockResolver.await: an internal waiter on the flight),
  *               one at a time; the client gets a CNAME to the first NOERROR, else the asked NXDOMAIN
+ *          overload: more than 20000 queries waiting for upstreams (PendingQueries), or 1024
+ *          clients on one flight: answered at once from a stale entry if serve_stale allows, else
+ *          SERVFAIL (nodedns_overloaded_queries_total), never queued
  * </pre>
  *
  * <h2>Transport behaviour</h2>

@@ -42,6 +42,8 @@ public final class Forwarder implements AutoCloseable {
     private final AtomicInteger nextLoop = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ForwarderStats stats;
+    /** {@link PoolTuning#maxForwardsInFlight()}. */
+    private final int maxForwardsInFlight;
 
     /**
      * @param nanoClock {@code System::nanoTime} in production; drives deadlines, connection age
@@ -54,6 +56,7 @@ public final class Forwarder implements AutoCloseable {
     Forwarder(ForwarderSettings settings, NettyTransport transport, LongSupplier nanoClock, PoolTuning tuning) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.maxForwardsInFlight = tuning.maxForwardsInFlight();
         List<EventLoop> loopList = new ArrayList<>();
         for (EventExecutor executor : transport.group()) {
             loopList.add((EventLoop) executor);
@@ -104,11 +107,20 @@ public final class Forwarder implements AutoCloseable {
             return CompletableFuture.failedFuture(malformed);
         }
         int limit = settings.maxConcurrent();
-        if (inFlight.incrementAndGet() > limit && limit > 0) {
+        int now = inFlight.incrementAndGet();
+        if (now > limit && limit > 0) {
             inFlight.decrementAndGet();
             stats.concurrencyRejects.increment();
             return CompletableFuture.failedFuture(new ConcurrencyLimitException(
                     "forward " + name() + ": " + limit + " forwards already in flight (max_concurrent)"));
+        }
+        if (now > maxForwardsInFlight) {
+            // The bound that holds without max_concurrent (CoreDNS has none): fails like a dead
+            // upstream, so the client gets SERVFAIL or a stale answer, not CoreDNS's REFUSED.
+            inFlight.decrementAndGet();
+            stats.overloadRejects.increment();
+            return CompletableFuture.failedFuture(new UpstreamException("forward " + name() + ": "
+                    + maxForwardsInFlight + " forwards already in flight (overload bound)"));
         }
         stats.forwards.increment();
         int length = query.readableBytes();

@@ -15,6 +15,7 @@ public final class ForwarderStats {
     final LongAdder forwards = new LongAdder();
     final LongAdder failedForwards = new LongAdder();
     final LongAdder concurrencyRejects = new LongAdder();
+    final LongAdder overloadRejects = new LongAdder();
 
     ForwarderStats(AtomicInteger inFlight, List<UpstreamStats> upstreams) {
         this.inFlight = inFlight;
@@ -34,6 +35,14 @@ public final class ForwarderStats {
     /** Forwards refused by max_concurrent ({@code coredns_forward_max_concurrent_rejects_total}). */
     public long concurrencyRejects() {
         return concurrencyRejects.sum();
+    }
+
+    /**
+     * Forwards failed at once because {@link PoolTuning#maxForwardsInFlight()} were in flight (the
+     * bound without max_concurrent); exported as {@code nodedns_forward_overload_rejects_total}.
+     */
+    public long overloadRejects() {
+        return overloadRejects.sum();
     }
 
     /** Forwards currently in flight (the quantity max_concurrent limits). */

@@ -20,6 +20,11 @@ import java.time.Duration;
  * @param udpSocketsPerLoop       connected UDP sockets per upstream per event loop
  * @param maxQueriesPerUdpSocket  UDP socket rotated after this many queries, so the source port
  *                                keeps changing (RFC 5452 §4.5)
+ * @param maxForwardsInFlight     forwards of one Forwarder in flight at once when {@code max_concurrent}
+ *                                sets no lower limit; more fail at once with {@link UpstreamException}
+ *                                (the client gets SERVFAIL, or stale): a dead or slow kube-dns must not
+ *                                make the queries held for it grow without bound. Each holds well under
+ *                                1 KiB (query copy, request, timers), so 10000 is under 10 MiB.
  */
 record PoolTuning(
         int tcpConnectionsPerLoop,
@@ -30,10 +35,11 @@ record PoolTuning(
         Duration reconnectBackoffMin,
         Duration reconnectBackoffMax,
         int udpSocketsPerLoop,
-        long maxQueriesPerUdpSocket) {
+        long maxQueriesPerUdpSocket,
+        int maxForwardsInFlight) {
 
     static final PoolTuning DEFAULTS = new PoolTuning(2, 32, 1024, 10_000, Duration.ofSeconds(60),
-            Duration.ofMillis(50), Duration.ofSeconds(2), 4, 256);
+            Duration.ofMillis(50), Duration.ofSeconds(2), 4, 256, 10_000);
 
     PoolTuning {
         if (tcpConnectionsPerLoop < 1 || udpSocketsPerLoop < 1) {
@@ -41,6 +47,9 @@ record PoolTuning(
         }
         if (maxInFlightPerChannel < 1 || maxInFlightPerChannel > 0x8000) {
             throw new IllegalArgumentException("maxInFlightPerChannel must be 1..32768");
+        }
+        if (maxForwardsInFlight < 1) {
+            throw new IllegalArgumentException("maxForwardsInFlight must be positive");
         }
         if (openAnotherConnectionAt < 1 || maxQueriesPerConnection < 1 || maxQueriesPerUdpSocket < 1) {
             throw new IllegalArgumentException("limits must be positive");
@@ -50,17 +59,24 @@ record PoolTuning(
     PoolTuning withRotation(long queriesPerConnection, Duration age) {
         return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
                 queriesPerConnection, age, reconnectBackoffMin, reconnectBackoffMax, udpSocketsPerLoop,
-                maxQueriesPerUdpSocket);
+                maxQueriesPerUdpSocket, maxForwardsInFlight);
     }
 
     PoolTuning withReconnectBackoff(Duration min, Duration max) {
         return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
-                maxQueriesPerConnection, maxConnectionAge, min, max, udpSocketsPerLoop, maxQueriesPerUdpSocket);
+                maxQueriesPerConnection, maxConnectionAge, min, max, udpSocketsPerLoop, maxQueriesPerUdpSocket,
+                maxForwardsInFlight);
     }
 
     PoolTuning withUdpSockets(int perLoop, long maxQueriesPerSocket) {
         return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
                 maxQueriesPerConnection, maxConnectionAge, reconnectBackoffMin, reconnectBackoffMax, perLoop,
-                maxQueriesPerSocket);
+                maxQueriesPerSocket, maxForwardsInFlight);
+    }
+
+    PoolTuning withMaxForwardsInFlight(int max) {
+        return new PoolTuning(tcpConnectionsPerLoop, openAnotherConnectionAt, maxInFlightPerChannel,
+                maxQueriesPerConnection, maxConnectionAge, reconnectBackoffMin, reconnectBackoffMax, udpSocketsPerLoop,
+                maxQueriesPerUdpSocket, max);
     }
 }

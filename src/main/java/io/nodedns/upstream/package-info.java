@@ -26,6 +26,15 @@
  *       again, once, without the OPT.</li>
  *   <li>Each attempt has a 2s timeout, then the next upstream; the whole forward a 4.5s deadline
  *       (below the 5s after which stub resolvers resend), then {@link io.nodedns.upstream.UpstreamException}.</li>
+ *   <li>Bounds, so a slow or dead upstream cannot grow memory: at most 10000 forwards in flight
+ *       per forward block even without {@code max_concurrent} (more fail at once with
+ *       {@code UpstreamException}: SERVFAIL or stale to the client, counted as
+ *       {@code nodedns_forward_overload_rejects_total}; {@code max_concurrent} below it still
+ *       answers REFUSED, as in CoreDNS); per upstream and event loop at most 2 TCP connections
+ *       x 1024 queries and 4 UDP sockets x 1024 queries, queries accepted while a connection is
+ *       still connecting count against those (no other queue exists: an attempt that finds every
+ *       channel full or the upstream in reconnect backoff fails at once and the next upstream is
+ *       tried); every query ends by the deadline.</li>
  * </ul>
  *
  * <h2>Metrics</h2>

@@ -68,6 +68,14 @@ public final class AnswerTemplate {
         return message.length;
     }
 
+    /**
+     * A copy of the message as stored (without OPT, the upstream's TTLs), for writing the cache to
+     * disk; {@link ResponseScanner#scan} of these bytes makes an equal template again.
+     */
+    public byte[] messageCopy() {
+        return message.clone();
+    }
+
     int ttlCount() {
         return ttlOffsets.length;
     }

@@ -44,6 +44,14 @@ class CommandLineTest {
     }
 
     @Test
+    void cacheDirIsOffByDefaultAndTakesADirectory() throws Exception {
+        assertEquals(null, parse().cacheDir());
+        assertEquals(java.nio.file.Path.of("/var/lib/nodedns"), parse("-cache-dir", "/var/lib/nodedns").cacheDir());
+        assertEquals(java.nio.file.Path.of("/var/lib/nodedns"), parse("-cache-dir=/var/lib/nodedns").cacheDir());
+        assertEquals(null, parse("-cache-dir=").cacheDir(), "empty: off");
+    }
+
+    @Test
     void defaultsAreNodeCaches() throws Exception {
         CommandLine cmd = parse();
 

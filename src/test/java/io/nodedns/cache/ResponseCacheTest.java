@@ -194,7 +194,7 @@ class ResponseCacheTest {
         ResponseCache cache = cache(withStale(100));
         CachedAnswer stored = cache.put(key("a.example."), answer("a.example.", 60));
         advanceSeconds(70);
-        CachedAnswer view = stored.staleView(cache.nowNanos());
+        CachedAnswer view = stored.staleView(cache.nowNanos(), StalePolicy.STALE_TTL_SECONDS);
         assertEquals(30, StalePolicy.STALE_TTL_SECONDS);
         assertEquals(30, view.lifetimeSeconds());
         assertEquals(0, view.ageSeconds(cache.nowNanos()));
@@ -271,5 +271,65 @@ class ResponseCacheTest {
 
         ResponseCache plain = cache(CachePolicy.coreDnsDefaults());
         assertNull(plain.put(k, answer("a.example.", 100)).hits(), "no counting without prefetch");
+    }
+
+    /** An answer of about {@code bytes} bytes: A records for one name, 16 bytes each. */
+    static AnswerTemplate bigAnswer(String name, int bytes) throws Exception {
+        Message m = new Message(0);
+        m.getHeader().setFlag(Flags.QR);
+        Name n = Name.fromString(name);
+        m.addRecord(Record.newRecord(n, Type.A, DClass.IN), Section.QUESTION);
+        for (int i = 0; i < bytes / 16; i++) {
+            m.addRecord(new ARecord(n, DClass.IN, 300, InetAddress.getByAddress(
+                    new byte[] {10, (byte) (i >> 8), (byte) i, 1})), Section.ANSWER);
+        }
+        return scan(m);
+    }
+
+    @Test
+    void theCacheIsBoundedByBytesAsWellAsByEntries() throws Exception {
+        // 10 entries, 10,000 bytes: a unit of 1,000 bytes each.
+        CachePolicy policy = new CachePolicy(10, 3600, 5, 10, 1800, 5, 5, PrefetchPolicy.OFF, StalePolicy.OFF,
+                DisabledZones.NONE, 10_000);
+        ResponseCache cache = cache(policy);
+        for (int i = 0; i < 20; i++) {
+            cache.put(key("s" + i + ".example."), answer("s" + i + ".example.", 300));
+        }
+        cache.cleanUp();
+        assertEquals(10, cache.successSize(), "small entries: the capacity in entries binds (CoreDNS's meaning)");
+        assertEquals(10_000, cache.successWeight());
+        assertEquals(10_000, cache.successMaxWeight());
+
+        AnswerTemplate big = bigAnswer("big.example.", 4_000);
+        assertTrue(big.length() > 4_000 && big.length() < 4_600, "about 4 KB: " + big.length());
+        for (int i = 0; i < 10; i++) {
+            cache.put(key("b" + i + ".example."), bigAnswer("b" + i + ".example.", 4_000));
+        }
+        cache.cleanUp();
+        // Caffeine's TinyLFU may keep the small entries and turn the big newcomers away; either way
+        // the bound holds.
+        assertTrue(cache.successWeight() <= 10_000, "weight " + cache.successWeight());
+
+        ResponseCache onlyBig = cache(policy);
+        for (int i = 0; i < 10; i++) {
+            onlyBig.put(key("b" + i + ".example."), bigAnswer("b" + i + ".example.", 4_000));
+        }
+        onlyBig.cleanUp();
+        assertEquals(2, onlyBig.successSize(), "two 4.3 KB answers fit in 10,000 bytes, a third does not");
+        int b0Length = bigAnswer("b0.example.", 4_000).length();
+        assertEquals(2 * (b0Length + 12 + ResponseCache.ENTRY_OVERHEAD_BYTES),
+                onlyBig.successWeight(), "each weighs its estimated bytes");
+        assertEquals(8, onlyBig.successEvictions());
+    }
+
+    @Test
+    void theDefaultByteBoundLeavesCoreDnsCapacityBindingForUsualAnswers() throws Exception {
+        ResponseCache cache = cache(CachePolicy.coreDnsDefaults());
+        assertEquals(8L << 20, CachePolicy.coreDnsDefaults().maxBytes());
+        for (int i = 0; i < 10_000; i++) {
+            cache.put(key("h" + i + ".example."), answer("h" + i + ".example.", 300));
+        }
+        cache.cleanUp();
+        assertEquals(9984, cache.successSize());
     }
 }

@@ -280,6 +280,39 @@ class CacheDirectiveTest {
     }
 
     @Test
+    void serveStaleTtlAndNxdomainSetTheStaleAnswerTtlAndWhatAnNxdomainDoes() throws CorefileException {
+        CacheSettings.ServeStale defaults = cache("cache {", "  serve_stale 10m", "}").serveStale();
+        assertEquals(Duration.ofSeconds(30), defaults.answerTtl(), "RFC 8767 section 4's 30 s");
+        assertEquals(CacheSettings.ServeStale.Nxdomain.KEEP, defaults.nxdomain());
+
+        CacheSettings.ServeStale set = cache("cache {", "  serve_stale_ttl 5s", "  serve_stale 10m verify",
+                "  serve_stale_nxdomain REPLACE", "}").serveStale();
+        assertEquals(new CacheSettings.ServeStale(Duration.ofMinutes(10), CacheSettings.ServeStale.RefreshMode.VERIFY,
+                Duration.ofSeconds(5), CacheSettings.ServeStale.Nxdomain.REPLACE), set);
+        assertEquals(Duration.ZERO, cache("cache {", "  serve_stale", "  serve_stale_ttl 0s", "}")
+                .serveStale().answerTtl(), "CoreDNS's TTL 0 is allowed");
+    }
+
+    @Test
+    void serveStaleTtlAndNxdomainAreRefusedWhenWrongOrWithoutServeStale() {
+        String[][] cases = {
+            {"  serve_stale_ttl 5s", "Corefile:3: cache: serve_stale_ttl: needs serve_stale in the same cache block"},
+            {"  serve_stale_nxdomain keep",
+                "Corefile:3: cache: serve_stale_nxdomain: needs serve_stale in the same cache block"},
+            {"  serve_stale 0s\n  serve_stale_ttl 5s",
+                "Corefile:4: cache: serve_stale_ttl: needs serve_stale in the same cache block"},
+            {"  serve_stale\n  serve_stale_ttl 2h", "Corefile:4: cache: serve_stale_ttl: want whole seconds from 0s to 1h: \"2h\""},
+            {"  serve_stale\n  serve_stale_ttl 1500ms",
+                "Corefile:4: cache: serve_stale_ttl: want whole seconds from 0s to 1h: \"1500ms\""},
+            {"  serve_stale\n  serve_stale_nxdomain drop",
+                "Corefile:4: cache: serve_stale_nxdomain: want keep or replace, not \"drop\""},
+        };
+        for (String[] c : cases) {
+            assertEquals(c[1], error("cache {", c[0], "}"), c[0]);
+        }
+    }
+
+    @Test
     void mayAppearOnlyOncePerBlock() {
         CorefileException e = rejected(". {", "  cache 30", "  cache 60", "}");
 

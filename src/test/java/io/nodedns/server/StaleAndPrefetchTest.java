@@ -320,12 +320,146 @@ class StaleAndPrefetchTest {
             r.getHeader().setRcode(Rcode.SERVFAIL);
             return r;
         });
+        advanceSeconds(1); // past the failure recheck backoff of the first failure
         Message servfail = ask("a.example.");
         assertEquals(Rcode.NOERROR, servfail.getRcode(), "SERVFAIL does not refresh the data (RFC 8767 section 4)");
         assertEquals(30, ttl(servfail));
         assertEquals(3, upstream.calls.get());
         assertEquals(2, zone().servedStale());
         assertEquals(1, cache.successSize(), "the stale entry was not replaced by the SERVFAIL");
+    }
+
+    /** The upstream now says a.example. does not exist. */
+    private void answerNxdomainForEverything() {
+        upstream.answerWith(q -> {
+            Message r = ScriptedUpstream.responseTo(q);
+            r.getHeader().setRcode(Rcode.NXDOMAIN);
+            try {
+                r.addRecord(new SOARecord(Name.fromString("example."), DClass.IN, 60, Name.fromString("ns.example."),
+                        Name.fromString("h.example."), 1, 1, 1, 1, 60), Section.AUTHORITY);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return r;
+        });
+    }
+
+    @Test
+    void aStaleNameHeldPositiveIsNotReplacedByAnNxdomainByDefault() throws Exception {
+        start(PrefetchPolicy.OFF, stale(Duration.ofHours(1), StalePolicy.Refresh.VERIFY), DisabledZones.NONE, DIRECT);
+        ask("a.example.");
+        answerNxdomainForEverything();
+        advanceSeconds(TTL + 50);
+
+        Message kept = ask("a.example.");
+        assertEquals(Rcode.NOERROR, kept.getRcode(), "serve_stale_nxdomain keep: the positive entry answers");
+        assertEquals("127.0.0.1", ip(kept));
+        assertEquals(30, ttl(kept));
+        assertEquals(2, upstream.calls.get());
+        assertEquals(1, cache.successSize());
+        assertEquals(0, cache.denialSize(), "the NXDOMAIN was not cached over the positive entry");
+        assertEquals(1, zone().servedStale());
+
+        assertEquals(Rcode.NXDOMAIN, ask("nx.example.").getRcode(), "a name held nowhere gets the NXDOMAIN");
+    }
+
+    @Test
+    void withNxdomainReplaceAnNxdomainReplacesTheStaleEntry() throws Exception {
+        start(PrefetchPolicy.OFF, new StalePolicy(Duration.ofHours(1).toNanos(), StalePolicy.Refresh.VERIFY, 30,
+                StalePolicy.Nxdomain.REPLACE), DisabledZones.NONE, DIRECT);
+        ask("a.example.");
+        answerNxdomainForEverything();
+        advanceSeconds(TTL + 50);
+
+        assertEquals(Rcode.NXDOMAIN, ask("a.example.").getRcode(), "RFC 8767 section 4: NXDOMAIN refreshes");
+        cache.cleanUp();
+        assertEquals(0, cache.successSize());
+        assertEquals(1, cache.denialSize());
+        assertEquals(0, zone().servedStale());
+    }
+
+    @Test
+    void aFreshEntryIsNotReplacedByAnNxdomainPrefetchEither() throws Exception {
+        start(prefetch(1), stale(Duration.ofHours(1), StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE, DIRECT);
+        ask("a.example.");
+        answerNxdomainForEverything();
+        advanceSeconds(95);
+        Message due = ask("a.example.");
+        assertEquals(5, ttl(due));
+        assertEquals(2, upstream.calls.get(), "the prefetch was sent and answered NXDOMAIN");
+        advanceSeconds(1);
+        Message after = ask("a.example.");
+        assertEquals(Rcode.NOERROR, after.getRcode());
+        assertEquals(4, ttl(after), "still the entry stored 96 s ago");
+    }
+
+    @Test
+    void theStaleAnswerTtlIsConfigurable() throws Exception {
+        start(PrefetchPolicy.OFF, new StalePolicy(Duration.ofHours(1).toNanos(), StalePolicy.Refresh.IMMEDIATE, 7,
+                StalePolicy.Nxdomain.KEEP_POSITIVE), DisabledZones.NONE, DIRECT);
+        ask("a.example.");
+        upstream.failWith(new IOException("upstream down"));
+        advanceSeconds(TTL + 10);
+        Message stale = ask("a.example.");
+        assertEquals(Rcode.NOERROR, stale.getRcode());
+        assertEquals(7, ttl(stale), "serve_stale_ttl 7s");
+    }
+
+    @Test
+    void staleRefreshesUnderAFailingUpstreamBackOffFromOneToThirtySeconds() throws Exception {
+        start(PrefetchPolicy.OFF, stale(Duration.ofHours(1), StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE,
+                DIRECT);
+        ask("a.example.");
+        upstream.failWith(new IOException("upstream down"));
+        advanceSeconds(TTL + 1);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(Rcode.NOERROR, ask("a.example.").getRcode());
+        }
+        assertEquals(2, upstream.calls.get(), "one failed refresh, then none within its 1 s backoff");
+
+        // Waits after failures 1..7: 1, 2, 4, 8, 16, 30, 30 s. Each time the wait is over, one refresh.
+        long[] waits = {1, 2, 4, 8, 16, 30, 30};
+        int expectedCalls = 2;
+        for (long wait : waits) {
+            advanceSeconds(wait - 1);
+            ask("a.example.");
+            assertEquals(expectedCalls, upstream.calls.get(), "still backing off, " + (wait - 1) + " s into " + wait);
+            advanceSeconds(1);
+            ask("a.example.");
+            expectedCalls++;
+            assertEquals(expectedCalls, upstream.calls.get(), "one refresh once the " + wait + " s passed");
+        }
+        assertEquals(5 + 2 * waits.length, zone().servedStale(), "every client got stale");
+
+        upstream.failWith(null);
+        octet = 2;
+        advanceSeconds(30);
+        ask("a.example.");
+        assertEquals(expectedCalls + 1, upstream.calls.get());
+        assertEquals("127.0.0.2", ip(ask("a.example.")), "the refresh that worked replaced the entry");
+        assertEquals(0, cache.refreshBackoff().size(), "a success forgets the failures");
+    }
+
+    @Test
+    void verifyWithinTheBackoffAnswersStaleWithoutAskingTheUpstream() throws Exception {
+        start(PrefetchPolicy.OFF, stale(Duration.ofHours(1), StalePolicy.Refresh.VERIFY), DisabledZones.NONE, DIRECT);
+        ask("a.example.");
+        upstream.failWith(new IOException("timed out"));
+        advanceSeconds(TTL + 50);
+        assertEquals("127.0.0.1", ip(ask("a.example.")));
+        assertEquals(2, upstream.calls.get());
+
+        upstream.failWith(null);
+        octet = 2;
+        Message within = ask("a.example.");
+        assertEquals("127.0.0.1", ip(within), "within the 1 s backoff: stale at once");
+        assertEquals(30, ttl(within));
+        assertEquals(2, upstream.calls.get(), "and the upstream was not asked");
+
+        advanceSeconds(1);
+        Message after = ask("a.example.");
+        assertEquals("127.0.0.2", ip(after), "after the backoff verify asks again");
+        assertEquals(3, upstream.calls.get());
     }
 
     @Test
@@ -371,13 +505,16 @@ class StaleAndPrefetchTest {
         advanceSeconds(TTL + 10);
         ask("a.example.");
         ask("a.example.");
-        assertEquals(4, upstream.calls.get(), "each stale hit retries the failed refresh");
+        assertEquals(3, upstream.calls.get(), "the second stale hit is within the failed refresh's 1 s backoff");
+        advanceSeconds(1);
+        ask("a.example.");
+        assertEquals(4, upstream.calls.get(), "past the backoff the refresh is retried");
 
         Scrape s = Scrape.of(metrics.boundAddresses().get(0));
         String[] labels = {"server", "dns://" + address.getAddress().getHostAddress() + ":" + address.getPort(),
             "zones", "example.", "view", ""};
         assertEquals(3, s.value("coredns_cache_prefetch_total", labels));
-        assertEquals(2, s.value("coredns_cache_served_stale_total", labels));
+        assertEquals(3, s.value("coredns_cache_served_stale_total", labels));
         // Micrometer holds what function meters read weakly; CoreDnsMetrics holds it for them.
         Reference.reachabilityFence(coreDns);
     }

@@ -1,0 +1,115 @@
+package io.nodedns.app;
+
+import static io.nodedns.app.DaemonFixture.ask;
+import static io.nodedns.app.DaemonFixture.hostPort;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nodedns.cache.WarmCacheCounters;
+import io.nodedns.cache.WarmCacheStore;
+import io.nodedns.config.CorefileParser;
+import io.nodedns.metrics.SetupErrors;
+import io.nodedns.upstream.FakeUpstream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * {@code -cache-dir} end to end: a daemon answers from upstream and stops; the next daemon on the
+ * same directory answers its first query from the cache, without asking the upstream.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WarmRestartTest {
+    @TempDir
+    Path dir;
+
+    private final DaemonFixture fixture = new DaemonFixture(1);
+    /** The wall clock both daemons read: the test moves it to stand for the time nodedns was down. */
+    private final AtomicLong wallMillis = new AtomicLong(1_700_000_000_000L);
+
+    @AfterEach
+    void tearDown() throws Exception {
+        fixture.close();
+    }
+
+    private Clock wall() {
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(wallMillis.get());
+            }
+        };
+    }
+
+    private Daemon start(String corefile) throws Exception {
+        return Daemon.start(CorefileParser.parse("test", corefile, 53), fixture.transport(), null, new SetupErrors(),
+                message -> { }, dir, wall());
+    }
+
+    private static String corefile(FakeUpstream upstream, int cacheTtl) {
+        return "example.:0 {\n  bind 127.0.0.1\n  cache " + cacheTtl + "\n  forward . " + hostPort(upstream) + "\n}\n";
+    }
+
+    @Test
+    void afterARestartTheFirstQueryIsACacheHitWithItsTtlLoweredByTheDowntime() throws Exception {
+        FakeUpstream upstream = fixture.upstream("192.0.2.7");
+        Daemon first = start(corefile(upstream, 300));
+        Message fromUpstream = ask(first.listeners().get(0), "app.example.", Type.A);
+        assertEquals(Rcode.NOERROR, fromUpstream.getRcode());
+        assertEquals(1, upstream.queries());
+        long ttl = fromUpstream.getSection(Section.ANSWER).get(0).getTTL();
+        first.stop();
+        assertEquals(1, first.warmCounters().entriesSaved.sum());
+        assertTrue(Files.size(dir.resolve(WarmCacheStore.FILE_NAME)) > 0);
+
+        wallMillis.addAndGet(20_000);
+        Daemon second = start(corefile(upstream, 300));
+        assertEquals(1, second.warmCounters().entriesLoaded.sum(), "loaded before the listeners answered");
+        Message warm = ask(second.listeners().get(0), "app.example.", Type.A);
+        assertEquals(Rcode.NOERROR, warm.getRcode());
+        assertEquals("192.0.2.7", ((ARecord) warm.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress());
+        assertEquals(1, upstream.queries(), "the first query after the restart was a cache hit");
+        long warmTtl = warm.getSection(Section.ANSWER).get(0).getTTL();
+        assertTrue(warmTtl <= ttl - 20 && warmTtl >= ttl - 22,
+                "TTL " + ttl + " lowered by the 20 s down (and the test's own seconds): " + warmTtl);
+        second.stop();
+    }
+
+    @Test
+    void aChangedCacheSettingStartsColdAndCountsTheSkippedBlock() throws Exception {
+        FakeUpstream upstream = fixture.upstream("192.0.2.7");
+        Daemon first = start(corefile(upstream, 300));
+        ask(first.listeners().get(0), "app.example.", Type.A);
+        first.stop();
+
+        Daemon second = start(corefile(upstream, 60));
+        assertEquals(0, second.warmCounters().entriesLoaded.sum());
+        assertEquals(1, second.warmCounters().failures(WarmCacheCounters.Failure.BLOCK_CHANGED).sum());
+        ask(second.listeners().get(0), "app.example.", Type.A);
+        assertEquals(2, upstream.queries(), "cold: asked the upstream again");
+        second.stop();
+    }
+}
