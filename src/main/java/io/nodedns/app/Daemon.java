@@ -504,6 +504,15 @@ public final class Daemon implements AutoCloseable {
         return ProcessSettings.of(current.corefile()).lameduck();
     }
 
+    /**
+     * Takes the DNS listeners' UDP sockets out of their SO_REUSEPORT groups, keeping what they
+     * queued for the drain ({@link DnsServer#withdraw}): a successor on the same addresses gets
+     * every new query from now on.
+     */
+    public void withdrawListeners() {
+        server.withdraw();
+    }
+
     /** Liveness and readiness as {@code /health} and {@code /ready} report them. */
     public HealthState health() {
         return telemetry.health();

@@ -139,7 +139,7 @@ public final class Main {
             return 1;
         }
         try {
-            network.afterBind();
+            network.afterBind(daemon::withdrawListeners);
             log.info("nodedns " + version() + " started from " + corefile.source() + ": " + daemon.describe()
                     + network.describe());
             writePidfile(cmd.pidfile(), log);

@@ -5,10 +5,12 @@ import io.nodedns.node.CommandRunner;
 import io.nodedns.node.NodeNetworkSettings;
 import io.nodedns.node.NodeNetworking;
 import io.nodedns.node.NodeSetupException;
+import io.nodedns.node.SuccessorProbe;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,14 +24,23 @@ import java.util.logging.Logger;
  *   <li>{@link #afterBind}: the NOTRACK and ACCEPT rules, only once something listens behind
  *       them (a rule for a dead port would only hide the traffic from kube-proxy), then a
  *       reconcile every {@code -syncinterval} on its own thread;</li>
- *   <li>{@link #stop}: no more reconciles, then the rules go (unless {@code -skipteardown}),
- *       before the listeners drain: in transparent mode the kube-dns IP goes back to kube-proxy
- *       at once, so new queries reach kube-dns while this process finishes the ones it has;</li>
+ *   <li>{@link #stop}: no more reconciles, then the rules go (unless {@code -skipteardown},
+ *       or a successor serves the local IPs: see below), before the listeners drain: in
+ *       transparent mode the kube-dns IP goes back to kube-proxy at once, so new queries reach
+ *       kube-dns while this process finishes the ones it has;</li>
  *   <li>{@link #finish}: after the drain, the link and its addresses, which those last answers
  *       needed as their source.</li>
  * </ol>
  * Outside node mode, or with both {@code -setupinterface} and {@code -setupiptables} off, every step
  * does nothing.
+ *
+ * <p>A rolling update with maxSurge starts the new nodedns while the old one runs; both listen on
+ * the local IPs with SO_REUSEPORT. When the old one stops, {@link #stop} asks the
+ * {@link SuccessorProbe} whether another process listens on every local IP; if so, it withdraws
+ * its own UDP sockets from the SO_REUSEPORT groups (so that a successor stopping at the same time
+ * does not count them) and asks again; a successor seen both times gets the link and the rules
+ * ({@link NodeNetworking#handOver}): nothing is removed. The same holds for a start that fails
+ * while another instance serves: it leaves that instance's link and rules alone.
  */
 final class NodeNetworkLifecycle {
     private static final Logger LOG = Logger.getLogger("io.nodedns.node");
@@ -43,17 +54,22 @@ final class NodeNetworkLifecycle {
 
     private final NodeNetworking networking;
     private final Duration syncInterval;
+    /** True if another process listens on every local IP's DNS port (UDP, unconnected). */
+    private final BooleanSupplier successorListening;
+    /** Takes this process's UDP sockets out of their SO_REUSEPORT groups; set once bound. */
+    private Runnable withdrawListeners = () -> { };
     private ScheduledExecutorService syncThread;
     private boolean stopped;
 
-    private NodeNetworkLifecycle(NodeNetworking networking, Duration syncInterval) {
+    private NodeNetworkLifecycle(NodeNetworking networking, Duration syncInterval, BooleanSupplier successorListening) {
         this.networking = networking;
         this.syncInterval = syncInterval;
+        this.successorListening = successorListening;
     }
 
     /** Nothing to set up: outside node mode, for {@code -check}, or with both setup flags off. */
     static NodeNetworkLifecycle none() {
-        return new NodeNetworkLifecycle(null, Duration.ZERO);
+        return new NodeNetworkLifecycle(null, Duration.ZERO, () -> false);
     }
 
     /**
@@ -63,6 +79,16 @@ final class NodeNetworkLifecycle {
      * @throws NodeSetupException with the operator's explanation; the start must not go on
      */
     static NodeNetworkLifecycle prepare(CommandLine cmd, SetupErrors errors, CommandRunner runner)
+            throws NodeSetupException {
+        return prepare(cmd, errors, runner, SuccessorProbe::of);
+    }
+
+    /**
+     * {@link #prepare(CommandLine, SetupErrors, CommandRunner)} with the successor check built by
+     * {@code successorProbe} from the settings (tests answer it themselves).
+     */
+    static NodeNetworkLifecycle prepare(CommandLine cmd, SetupErrors errors, CommandRunner runner,
+                                        java.util.function.Function<NodeNetworkSettings, BooleanSupplier> successorProbe)
             throws NodeSetupException {
         if (!cmd.nodeMode() || cmd.check() || (!cmd.setupInterface() && !cmd.setupIptables())) {
             return none();
@@ -77,7 +103,8 @@ final class NodeNetworkLifecycle {
             // name that `ip` would read as an option): refused before anything changes.
             throw new NodeSetupException(e.getMessage());
         }
-        return new NodeNetworkLifecycle(NodeNetworking.prepare(settings, runner, errors), cmd.syncInterval());
+        return new NodeNetworkLifecycle(NodeNetworking.prepare(settings, runner, errors), cmd.syncInterval(),
+                successorProbe.apply(settings));
     }
 
     /** The link holding the local IPs, so that the listeners can bind them. */
@@ -87,8 +114,15 @@ final class NodeNetworkLifecycle {
         }
     }
 
-    /** The rules, now that the listeners are bound, and the periodic reconcile. */
-    synchronized void afterBind() {
+    /**
+     * The rules, now that the listeners are bound, and the periodic reconcile.
+     *
+     * @param withdrawListeners takes the listeners' UDP sockets out of their SO_REUSEPORT groups
+     *     without closing them ({@code Daemon#withdrawListeners}); {@link #stop} runs it when it
+     *     sees a successor
+     */
+    synchronized void afterBind(Runnable withdrawListeners) {
+        this.withdrawListeners = withdrawListeners;
         if (networking == null || stopped) {
             return;
         }
@@ -122,7 +156,8 @@ final class NodeNetworkLifecycle {
     }
 
     /**
-     * Stops the reconcile and removes the rules unless {@code -skipteardown}; the link stays for
+     * Stops the reconcile and removes the rules unless {@code -skipteardown} or a successor serves
+     * (then nothing is removed, here or in {@link #finish}); the link stays for
      * {@link #finish}. A reconcile in progress is not interrupted (that would kill its commands
      * half way and count the kills as errors): the teardown waits for it on
      * {@link NodeNetworking}'s lock, and no reconcile changes anything after it. Idempotent: the
@@ -135,8 +170,33 @@ final class NodeNetworkLifecycle {
         if (syncThread != null) {
             syncThread.shutdown();   // cancels the periodic task; one already running finishes
         }
+        if (stopped) {
+            return;
+        }
         stopped = true;
-        uninterrupted(networking::removeRules);
+        if (successorServes()) {
+            networking.handOver();
+        } else {
+            uninterrupted(networking::removeRules);
+        }
+    }
+
+    /**
+     * Looks twice, withdrawing in between (see the class comment): a successor that stops at the
+     * same time withdraws too, and of the two, the one that looks last sees no other listener and
+     * tears down, so the link and rules never stay behind with nobody listening. With
+     * {@code -skipteardown} nothing is removed anyway and nobody is asked.
+     */
+    private boolean successorServes() {
+        if (networking.skipsTeardown() || !successorListening.getAsBoolean()) {
+            return false;
+        }
+        withdrawListeners.run();
+        if (!successorListening.getAsBoolean()) {
+            LOG.info("the other listener on the local IPs went away; tearing down");
+            return false;
+        }
+        return true;
     }
 
     /**

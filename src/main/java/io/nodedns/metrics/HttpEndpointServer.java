@@ -133,6 +133,9 @@ public final class HttpEndpointServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
+                // A rolling update's successor binds the same /health, /ready and /metrics
+                // addresses while this process still runs (DnsServer's class comment).
+                .option(io.netty.channel.socket.nio.NioChannelOption.of(java.net.StandardSocketOptions.SO_REUSEPORT), true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -161,6 +161,21 @@ public final class NodeNetworking {
     }
 
     /**
+     * Instead of the teardown, when another process serves the local IPs (a successor, see
+     * {@link SuccessorProbe}): the link and the rules stay, they are its now. From here on
+     * reconcile, ensure* and both halves of the teardown do nothing. Runs once; never throws.
+     */
+    public synchronized void handOver() {
+        if (tornDown) {
+            return;
+        }
+        tornDown = true;
+        linkRemoved = true;
+        LOG.info("Another process serves " + settings.localIps().stream().map(IpAddresses::text).toList()
+                + " port " + settings.dnsPort() + ": leaving " + describe() + " in place for it");
+    }
+
+    /**
      * Second half: the link deleted, with its addresses. It comes after the listeners drained:
      * the answers to queries already read leave from those addresses, and the kernel refuses a
      * source address that is no longer local. Runs the first half first if it has not run. Runs
@@ -175,6 +190,11 @@ public final class NodeNetworking {
         if (!settings.skipTeardown()) {
             link.ifPresent(LocalLink::remove);
         }
+    }
+
+    /** True with {@code -skipteardown}: the stop removes nothing, whoever else serves. */
+    public boolean skipsTeardown() {
+        return settings.skipTeardown();
     }
 
     /**

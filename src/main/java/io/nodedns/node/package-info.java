@@ -11,6 +11,9 @@
  *                         the lock or a timeout retried, all rules within 20 s
  *   NodeCacheRules        node-cache's 12 rules per local IP
  *   IptablesBackendDetector  nft or legacy, as kube-proxy's iptables-wrappers decides
+ *                         handOver: instead of the teardown when a successor serves
+ * SuccessorProbe          another process's unconnected UDP socket on every local IP's DNS port
+ *   UdpSocketTable        /proc/net/udp and /proc/net/udp6 parsed (README "Rollouts and crashes")
  * CommandRunner           the only way to the system; ProcessCommandRunner runs real commands with a
  *                         timeout, tests record the command lines
  * </pre>
@@ -62,6 +65,8 @@
  * <li>A local IP that is already an address of another link stops the start (node-cache takes it).</li>
  * <li>The link is set up (node-cache leaves a new dummy link down; see {@code LocalLink}).</li>
  * <li>The backend is the one kube-proxy uses, detected as iptables-wrappers does, and logged.</li>
+ * <li>A stop while another process listens on every local IP (a rolling update's successor)
+ *     removes nothing: node-cache tears down under its successor.</li>
  * <li>Teardown deletes a rule at most 10 times, stops at once on a rule {@code -C} finds but
  *     {@code -D} does not delete, and gives up on what is left after 20 s in all (node-cache
  *     loops until each rule is gone).</li>
@@ -69,6 +74,7 @@
  *
  * <h2>Log lines</h2>
  * <pre>
+ * INFO Another process serves [169.254.20.10] port 53: leaving interface nodelocaldns ... in place for it
  * INFO Added back nodelocaldns rule - {raw PREROUTING -p udp -d 169.254.20.10 --dport 53 -m comment ...}
  * WARNING iptables: cannot insert {raw PREROUTING ...}: iptables-nft -w 5 -t raw -I PREROUTING ... exited 4:
  *         Another app is currently holding the xtables lock. Stopped waiting after 5s.

@@ -12,27 +12,50 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.nodedns.transport.NettyTransport;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * The DNS listeners: for each address, UDP channels (one per event loop, sharing
  * the port with SO_REUSEPORT so the kernel spreads queries over the loops) and a
- * TCP listener; and their orderly stop: stop accepting and reading, answer what
- * was already read, close.
+ * TCP listener (SO_REUSEPORT too, on epoll); and their orderly stop: stop accepting,
+ * answer every query already queued or read, close.
+ *
+ * <p>SO_REUSEPORT also lets a second nodedns (a rolling update's successor, same user) bind the
+ * same addresses while this one runs: the kernel then spreads new datagrams over both processes'
+ * sockets. Closing a UDP socket frees the datagrams still in its receive queue, so a stop that
+ * just closed would lose the queries the kernel had already given this process. Instead
+ * {@link #withdraw} connects each UDP socket to its own address: a connected UDP socket only
+ * matches datagrams from its peer, and the kernel's SO_REUSEPORT selection skips connected
+ * sockets (Linux commit acdcecc61285, "udp: correct reuseport selection with connected sockets",
+ * 5.3), so new queries go to the remaining sockets of the group (the successor's), while the
+ * queue keeps what it holds (connect(2) does not purge it). Then the socket sends itself one
+ * datagram, queued behind everything else, and the stop reads and answers until that marker.
+ * Without a successor, new queries get ICMP port unreachable from then on (a client's fast
+ * failure rather than a timeout on a socket nobody reads).
  */
 public final class DnsServer {
     private static final Logger LOG = Logger.getLogger(DnsServer.class.getName());
@@ -68,6 +91,8 @@ public final class DnsServer {
     private final AtomicInteger openTcpConnections = new AtomicInteger();
     /** Set when stop() begins; TCP connections then never resume reading. */
     private volatile boolean draining;
+    /** The UDP channels {@link #withdraw} connected to themselves, whose drain marker stop() waits for. */
+    private final Set<Channel> withdrawn = ConcurrentHashMap.newKeySet();
     /** The listeners until {@link #start()}: what it binds. */
     private final List<Listener> initial;
     /**
@@ -268,6 +293,9 @@ public final class DnsServer {
                 .channel(transport.serverSocketChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // A successor binds the same address while this process still serves (a rolling
+                // update with maxSurge); the kernel spreads new connections over both listeners.
+                .option(transport.isEpoll() ? EpollChannelOption.SO_REUSEPORT : ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 // A client that does not read its answers makes the channel unwritable past 64 KiB
@@ -310,20 +338,103 @@ public final class DnsServer {
     }
 
     /**
-     * Stops serving: closes the TCP listeners, stops reading from every socket,
-     * waits up to {@code drain} for queries already read to be answered, then
-     * closes all channels.
+     * Takes every UDP socket out of its SO_REUSEPORT group without closing it (see the class
+     * comment): connects it to its own address (for a wildcard socket, the loopback address of its
+     * family) and sends it the drain marker. Only on epoll (NIO's connect may discard the queue);
+     * idempotent. Makes the system calls itself rather than through the event loops, which may be
+     * busy: the sockets' reads go on meanwhile and see the marker in order.
+     */
+    public synchronized void withdraw() {
+        if (!transport.isEpoll()) {
+            return;
+        }
+        for (BoundListener listener : bound.values()) {
+            for (Channel ch : listener.udp()) {
+                withdraw(ch);
+            }
+        }
+    }
+
+    private void withdraw(Channel ch) {
+        UdpQueryHandler handler = ch.pipeline().get(UdpQueryHandler.class);
+        if (handler == null || !ch.isOpen() || !withdrawn.add(ch)) {
+            return;
+        }
+        InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+        InetAddress selfAddress = local.getAddress();
+        if (selfAddress.isAnyLocalAddress()) {
+            selfAddress = loopback(selfAddress instanceof Inet6Address);
+        }
+        InetSocketAddress self = new InetSocketAddress(selfAddress, local.getPort());
+        handler.expectMarkerFrom(self);   // before the marker can arrive
+        // A second Socket object over the channel's descriptor: Netty must not learn the socket is
+        // connected, or it would read with recv() and report the peer as every query's sender.
+        // This object is never closed; the channel owns the descriptor.
+        Socket socket = new Socket(((UnixChannel) ch).fd().intValue());
+        try {
+            socket.connect(self);
+        } catch (IOException e) {
+            LOG.warning("cannot withdraw UDP " + local + " from its SO_REUSEPORT group (" + e.getMessage()
+                    + "); it stops reading when the drain begins instead");
+            handler.expectMarkerFrom(null);
+            withdrawn.remove(ch);
+            return;
+        }
+        try {
+            ByteBuffer marker = ByteBuffer.allocateDirect(1);
+            socket.sendTo(marker, 0, 1, self.getAddress(), self.getPort());
+        } catch (IOException e) {
+            // Withdrawn, but with no marker the drain waits its whole budget for this socket.
+            LOG.warning("cannot send the drain marker to UDP " + local + ": " + e.getMessage());
+        }
+    }
+
+    /** ::1 or 127.0.0.1, not whichever getLoopbackAddress() prefers. */
+    private static InetAddress loopback(boolean ipv6) {
+        byte[] address = ipv6 ? new byte[16] : new byte[] {127, 0, 0, 0};
+        address[address.length - 1] = 1;
+        try {
+            return InetAddress.getByAddress(address);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops serving: {@link #withdraw}s the UDP sockets, closes the TCP listeners, answers every
+     * query already queued in a withdrawn socket (until its marker) and stops reading the others
+     * and the TCP connections; waits for queries already read to be answered; then closes all
+     * channels. All that within {@code drain}.
      */
     public void stop(Duration drain) throws InterruptedException {
+        withdraw();
         draining = true;
+        long start = System.nanoTime();
         tcpListeners.close().awaitUninterruptibly();
+        List<CompletableFuture<Void>> markers = new ArrayList<>();
         for (Channel ch : udpChannels) {
-            ch.config().setAutoRead(false);
+            UdpQueryHandler handler = ch.pipeline().get(UdpQueryHandler.class);
+            if (withdrawn.contains(ch) && handler != null) {
+                markers.add(handler.drained());
+            } else {
+                ch.config().setAutoRead(false);
+            }
         }
         for (Channel ch : tcpConnections) {
             ch.config().setAutoRead(false);
         }
-        int left = pending.awaitIdle(drain.toMillis());
+        if (!drain.isZero() && !markers.isEmpty()) {
+            try {
+                CompletableFuture.allOf(markers.toArray(CompletableFuture[]::new))
+                        .get(drain.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                LOG.warning("UDP queues not drained after " + drain.toMillis() + " ms; closing");
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a drain marker future failed", e);   // never completed exceptionally
+            }
+        }
+        long leftMillis = Math.max(0, drain.toMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        int left = pending.awaitIdle(leftMillis);
         if (left > 0) {
             LOG.warning(left + " queries still waiting for upstream after " + drain.toMillis() + " ms; closing");
         }

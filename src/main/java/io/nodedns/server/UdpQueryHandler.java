@@ -29,11 +29,20 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     private Channel channel;
     private boolean reading;
     private boolean needsFlush;
+    /**
+     * Set by {@link DnsServer#withdraw} before it connects the socket to this address (itself) and
+     * sends it one datagram: the drain marker. The socket's receive queue is FIFO and, connected,
+     * it takes datagrams from that address only; so once the marker is read, every query queued
+     * before the withdrawal has been read too.
+     */
+    private volatile InetSocketAddress markerFrom;
+    private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
 
     /**
      * @param maxUdpSize the most this server sends over UDP (RFC 6891 §6.2.5), at least 512
-     * @param draining true once the server stops taking queries: datagrams read after that are
-     *     dropped (the client's retry goes to whoever serves next)
+     * @param draining true once the server stops taking queries: unless the channel was withdrawn
+     *     ({@link #expectMarkerFrom}), datagrams read after that are dropped (the client's retry
+     *     goes to whoever serves next); a withdrawn channel answers every query until its marker
      */
     UdpQueryHandler(QueryProcessor processor, int maxUdpSize, java.util.function.BooleanSupplier draining) {
         this.processor = processor;
@@ -46,6 +55,16 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         channel = ctx.channel();
     }
 
+    /** The next datagram from {@code sender} is the drain marker; see {@link #drained}. */
+    void expectMarkerFrom(InetSocketAddress sender) {
+        markerFrom = sender;
+    }
+
+    /** Completes when the drain marker is read: nothing queued before the withdrawal is left unread. */
+    java.util.concurrent.CompletableFuture<Void> drained() {
+        return drained;
+    }
+
     /** Takes ownership of the datagram and releases it before returning. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -54,7 +73,13 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             return;
         }
         DatagramPacket packet = (DatagramPacket) msg;
-        if (draining.getAsBoolean()) {
+        InetSocketAddress marker = markerFrom;
+        if (marker != null && marker.equals(packet.sender())) {
+            packet.release();
+            drained.complete(null);
+            return;
+        }
+        if (marker == null && draining.getAsBoolean()) {
             packet.release();
             return;
         }

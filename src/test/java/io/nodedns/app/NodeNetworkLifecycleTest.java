@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -81,7 +82,7 @@ class NodeNetworkLifecycleTest {
         NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
         network.beforeBind();
         assertEquals(0, node.count("iptables-nft -w 5 -t"), "no rule before the listeners are bound");
-        network.afterBind();
+        network.afterBind(() -> { });
         assertEquals(12, node.rules.size());
         assertEquals(12, node.count("iptables-nft -w 5 -t raw -I") + node.count("iptables-nft -w 5 -t filter -I"));
 
@@ -101,7 +102,7 @@ class NodeNetworkLifecycleTest {
         FakeNode node = new FakeNode();
         NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
         network.beforeBind();
-        network.afterBind();
+        network.afterBind(() -> { });
         network.finish();
         assertEquals(Set.of(), node.rules);
         assertEquals(1, node.count("ip link del nodelocaldns"));
@@ -113,7 +114,7 @@ class NodeNetworkLifecycleTest {
         NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
         network.beforeBind();
         network.stop();   // e.g. the daemon failed to bind
-        network.afterBind();
+        network.afterBind(() -> { });
         assertEquals(0, node.count("iptables-nft -w 5 -t raw -I") + node.count("iptables-nft -w 5 -t filter -I"));
         assertEquals(Set.of(), node.rules);
     }
@@ -123,7 +124,7 @@ class NodeNetworkLifecycleTest {
         FakeNode node = new FakeNode();
         NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(nodeMode(), new SetupErrors(), node);
         network.beforeBind();
-        network.afterBind();
+        network.afterBind(() -> { });
         int before = node.commands.size();
         Thread.currentThread().interrupt();
         try {
@@ -154,12 +155,119 @@ class NodeNetworkLifecycleTest {
                 nodeMode("-check"), nodeMode("-setupinterface=false", "-setupiptables=false"))) {
             NodeNetworkLifecycle network = NodeNetworkLifecycle.prepare(cmd, new SetupErrors(), node);
             network.beforeBind();
-            network.afterBind();
+            network.afterBind(() -> { });
             assertEquals("", network.describe());
             assertEquals(Duration.ZERO, network.teardownBudget());
             network.stop();
             network.finish();
         }
         assertEquals(List.of(), node.commands);
+    }
+
+    /**
+     * The successor check as a script: the answers it gives in turn, each call and each withdrawal
+     * recorded in {@code events} in order.
+     */
+    private static final class ScriptedSuccessor implements BooleanSupplier {
+        final List<String> events = new ArrayList<>();
+        private final boolean[] answers;
+        private int asked;
+
+        ScriptedSuccessor(boolean... answers) {
+            this.answers = answers;
+        }
+
+        @Override
+        public boolean getAsBoolean() {
+            boolean answer = answers[asked++];
+            events.add("probe:" + answer);
+            return answer;
+        }
+
+        Runnable withdraw() {
+            return () -> events.add("withdraw");
+        }
+    }
+
+    private static NodeNetworkLifecycle prepare(FakeNode node, BooleanSupplier successor, String... flags)
+            throws Exception {
+        return NodeNetworkLifecycle.prepare(nodeMode(flags), new SetupErrors(), node, settings -> successor);
+    }
+
+    @Test
+    void aSuccessorSeenBeforeAndAfterTheWithdrawalKeepsTheLinkAndTheRules() throws Exception {
+        FakeNode node = new FakeNode();
+        ScriptedSuccessor successor = new ScriptedSuccessor(true, true);
+        NodeNetworkLifecycle network = prepare(node, successor);
+        network.beforeBind();
+        network.afterBind(successor.withdraw());
+        Set<String> rules = Set.copyOf(node.rules);
+        int before = node.commands.size();
+
+        network.stop();
+        network.finish();
+        assertEquals(List.of("probe:true", "withdraw", "probe:true"), successor.events);
+        assertEquals(rules, node.rules);
+        assertEquals(12, node.rules.size());
+        assertEquals(List.of(), node.commands.subList(before, node.commands.size()), "not one command: no -D, no link del");
+    }
+
+    @Test
+    void aSuccessorGoneAfterTheWithdrawalMeansTheTeardownAsUsual() throws Exception {
+        // Both instances stopping at once: the one that looks second sees the other withdrawn.
+        FakeNode node = new FakeNode();
+        ScriptedSuccessor successor = new ScriptedSuccessor(true, false);
+        NodeNetworkLifecycle network = prepare(node, successor);
+        network.beforeBind();
+        network.afterBind(successor.withdraw());
+        network.stop();
+        network.finish();
+        assertEquals(List.of("probe:true", "withdraw", "probe:false"), successor.events);
+        assertEquals(Set.of(), node.rules);
+        assertEquals(1, node.count("ip link del nodelocaldns"));
+    }
+
+    @Test
+    void withoutASuccessorNothingIsWithdrawnBeforeTheTeardown() throws Exception {
+        FakeNode node = new FakeNode();
+        ScriptedSuccessor successor = new ScriptedSuccessor(false);
+        NodeNetworkLifecycle network = prepare(node, successor);
+        network.beforeBind();
+        network.afterBind(successor.withdraw());
+        network.stop();
+        network.finish();
+        assertEquals(List.of("probe:false"), successor.events, "asked once; the listeners drain as before");
+        assertEquals(Set.of(), node.rules);
+        assertEquals(1, node.count("ip link del nodelocaldns"));
+    }
+
+    @Test
+    void aStartThatFailsWhileAnotherInstanceServesLeavesThatInstancesLinkAndRules() throws Exception {
+        FakeNode node = new FakeNode();
+        NodeNetworkLifecycle old = prepare(node, new ScriptedSuccessor());
+        old.beforeBind();
+        old.afterBind(() -> { });
+        Set<String> rules = Set.copyOf(node.rules);
+        ScriptedSuccessor oldServes = new ScriptedSuccessor(true, true);
+        NodeNetworkLifecycle next = prepare(node, oldServes);
+        next.beforeBind();
+        int before = node.commands.size();
+        next.finish();   // Main's path when Daemon.start throws
+        assertEquals(rules, node.rules);
+        assertEquals(List.of(), node.commands.subList(before, node.commands.size()));
+    }
+
+    @Test
+    void withSkipTeardownNobodyIsAskedAndNothingWithdrawn() throws Exception {
+        FakeNode node = new FakeNode();
+        ScriptedSuccessor successor = new ScriptedSuccessor();
+        NodeNetworkLifecycle network = prepare(node, successor, "-skipteardown");
+        network.beforeBind();
+        network.afterBind(successor.withdraw());
+        network.stop();
+        network.finish();
+        assertEquals(List.of(), successor.events);
+        assertEquals(12, node.rules.size());
+        assertEquals(0, node.count("ip link del"));
     }
 }

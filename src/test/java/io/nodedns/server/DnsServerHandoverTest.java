@@ -1,0 +1,143 @@
+package io.nodedns.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nodedns.transport.NettyTransport;
+import io.nodedns.wire.WireNames;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * A rolling update's handover on one host: a second server binds the addresses of a running one
+ * (SO_REUSEPORT, UDP and TCP), and a stopping server answers every query the kernel had already
+ * queued for it while taking no new ones. Epoll only, as in production.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DnsServerHandoverTest {
+    private NettyTransport transport;
+    private final QueryCounters counters = new QueryCounters();
+    private final PendingQueries pending = new PendingQueries();
+
+    @AfterEach
+    void close() {
+        if (transport != null) {
+            transport.close();
+        }
+    }
+
+    /** A block without forward: every query gets SERVFAIL at once (nothing to forward to), no upstream involved. */
+    private DnsServer server(InetSocketAddress address) {
+        BlockResolver refuses = new BlockResolver("local.:0", null, null, null, null, counters, pending, null, false);
+        ZoneRouter router = ZoneRouter.of(List.of(new ZoneRouter.Route(WireNames.toWire("local."), refuses)));
+        return new DnsServer(transport, List.of(new DnsServer.Listener(address, router)),
+                DnsServer.Limits.defaults(), counters, pending);
+    }
+
+    private static InetSocketAddress anyLoopbackPort() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    @Test
+    void aSuccessorBindsTheSameUdpAndTcpAddressWhileTheFirstServes() throws Exception {
+        transport = NettyTransport.create(2, true);
+        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+        DnsServer first = server(anyLoopbackPort());
+        first.start();
+        InetSocketAddress address = first.boundAddresses().get(0);
+        DnsServer successor = server(address);
+        successor.start();   // before TCP had SO_REUSEPORT: "cannot listen on tcp ...: Address already in use"
+        try {
+            assertEquals(List.of(address), successor.boundAddresses());
+            first.stop(Duration.ofSeconds(2));
+            Message tcp = Clients.tcp(address, Clients.query("a.local.", Type.A, 7));
+            assertEquals(Rcode.SERVFAIL, tcp.getRcode());
+            assertEquals(7, tcp.getHeader().getID());
+            Message udp = Clients.udp(address, Clients.query("b.local.", Type.A, 8));
+            assertEquals(8, udp.getHeader().getID());
+        } finally {
+            successor.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aWithdrawnServerAnswersWhatItQueuedAndGetsNothingNew() throws Exception {
+        transport = NettyTransport.create(1, true);   // one event loop: blocking it keeps queries queued
+        DnsServer server = server(anyLoopbackPort());
+        server.start();
+        InetSocketAddress address = server.boundAddresses().get(0);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        transport.group().next().execute(() -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        try (DatagramSocket queued = new DatagramSocket(anyLoopbackPort());
+             DatagramSocket late = new DatagramSocket(anyLoopbackPort())) {
+            queued.connect(address);
+            queued.setSoTimeout(5000);
+            for (int id = 1; id <= 40; id++) {
+                byte[] q = Clients.query("q" + id + ".local.", Type.A, id).toWire();
+                queued.send(new DatagramPacket(q, q.length));
+            }
+            // Loopback delivery is synchronous: the 40 queries sit in the server socket's queue now.
+            server.withdraw();
+            late.connect(address);
+            late.setSoTimeout(5000);
+            byte[] q = Clients.query("late.local.", Type.A, 99).toWire();
+            late.send(new DatagramPacket(q, q.length));
+            // No socket takes a datagram for the address any more: the kernel answers ICMP port
+            // unreachable, which a connected socket reports on its next receive.
+            assertThrows(PortUnreachableException.class, () -> late.receive(new DatagramPacket(new byte[512], 512)));
+
+            release.countDown();
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+                try {
+                    server.stop(Duration.ofSeconds(5));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Set<Integer> answered = new TreeSet<>();
+            byte[] buf = new byte[512];
+            for (int i = 0; i < 40; i++) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                queued.receive(p);
+                Message m = new Message(java.util.Arrays.copyOf(buf, p.getLength()));
+                assertEquals(Rcode.SERVFAIL, m.getRcode());
+                answered.add(m.getHeader().getID());
+            }
+            Set<Integer> all = new TreeSet<>();
+            for (int id = 1; id <= 40; id++) {
+                all.add(id);
+            }
+            assertEquals(all, answered);
+            stopped.get(10, TimeUnit.SECONDS);
+            assertEquals(40, counters.unserved.sum(), "the marker is no query");
+        } finally {
+            release.countDown();
+        }
+    }
+}
