@@ -171,7 +171,7 @@ public final class NodeNetworking {
         }
         tornDown = true;
         linkRemoved = true;
-        LOG.info("Another process serves " + settings.localIps().stream().map(IpAddresses::text).toList()
+        LOG.info("Another process serves " + settings.localIps().stream().map(IpLiterals::format).toList()
                 + " port " + settings.dnsPort() + ": leaving " + describe() + " in place for it");
     }
 
