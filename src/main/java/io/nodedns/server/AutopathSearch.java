@@ -8,6 +8,7 @@ import io.nodedns.wire.ParsedQuery;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
 import io.nodedns.wire.SynthesizedAnswers;
+import java.util.function.Supplier;
 
 /**
  * The search path of one client query, resolved here ({@code autopath}) in two waves, each name
@@ -30,12 +31,16 @@ import io.nodedns.wire.SynthesizedAnswers;
  * cluster, on every miss. Wave 1 costs one kube-dns round trip, which in a cluster is short next
  * to the external ones the search names wait for.
  *
- * <p>Results arrive on whatever thread completes each flight (or at once from a cache, on the
- * thread launching it): every state change holds this object's monitor, re-entered when a launch
- * answers synchronously. Callouts under it (cache lookups, joining flights, the responder) take no
- * lock of ours and never wait for another search. Once the client is answered, later results are
- * ignored here; their blocks have cached them already (a later plain query finds them), and they
- * hold no buffers ({@link CachedAnswer}s are heap bytes), so nothing is left to release.
+ * <p>Results arrive on whatever thread completes each flight, or at once from a cache on the thread
+ * launching the name. Each result changes the state under this object's monitor and decides what
+ * happens next (nothing yet, launching wave 2, the client's answer: sent once, as {@link #finished}
+ * is set with the decision); that is done after the monitor is released. No lock is held while a
+ * block is called: a block may deliver at once (a cache hit, a forwarder refusing a query over
+ * {@code max_concurrent}) to any waiter of the flight, another search's among them, and two
+ * searches holding their monitors while calling each other's could deadlock. Once the client is
+ * answered, later results are ignored here; their blocks have cached them already (a later plain
+ * query finds them), and they hold no buffers ({@link CachedAnswer}s are heap bytes), so nothing
+ * is left to release.
  */
 final class AutopathSearch {
     /** Results of a search name, indexed by its position in the search order. */
@@ -77,7 +82,7 @@ final class AutopathSearch {
     private int next;
     /** How long every NXDOMAIN the answer rests on still holds: its TTLs may not promise more. */
     private long chainTtl = Long.MAX_VALUE;
-    /** Set when the client has its answer: nothing is sent twice, nothing more is launched. */
+    /** Set when the client's answer is decided: nothing is sent twice, nothing more is launched. */
     private boolean finished;
 
     private AutopathSearch(ParsedQuery query, Responder responder, Object client, boolean tcp, ByteBufAllocator alloc,
@@ -115,14 +120,14 @@ final class AutopathSearch {
     }
 
     /** Wave 1: the asked name (unless its hit is given) and the namespace check, both in flight at once. */
-    private synchronized void firstWave(CachedAnswer askedHit, long askedHitAge, BlockResolver block) {
+    private void firstWave(CachedAnswer askedHit, long askedHitAge, BlockResolver block) {
         Step askedStep = new Step(Step.ASKED);
         if (askedHit != null) {
             askedStep.answered(askedHit, askedHitAge, true);
         } else {
             block.await(query.key(), zone, tcp, alloc, askedStep);
         }
-        if (!finished) {
+        if (!finished()) {
             // Sent before the asked name's answer is known, so also when that name exists: one more query
             // per namespace and cache lifetime (the walk sent it only after an NXDOMAIN).
             launch(rules.namespaceKey(query.key(), zoneIndex), new Step(Step.NAMESPACE), false);
@@ -131,18 +136,18 @@ final class AutopathSearch {
 
     /** Wave 2: every search name at once; stops launching as soon as the choice is made (cache hits). */
     private void secondWave() {
-        int count = rules.stepCount(zoneIndex);
-        results = new byte[count];
-        answers = new CachedAnswer[count];
-        ages = new long[count];
-        for (int i = 0; i < count && !finished; i++) {
+        for (int i = 0; i < results.length && !finished(); i++) {
             launch(rules.stepKey(query.key(), zoneIndex, i), new Step(i), true);
         }
     }
 
+    private synchronized boolean finished() {
+        return finished;
+    }
+
     /**
      * Resolves {@code key} through the block that owns it, as a client's query for it would be;
-     * the result goes to {@code step}, at once when nothing needs to be sent.
+     * the result goes to {@code step}, at once when nothing needs to be sent. Holds no lock.
      *
      * @param searchName whether {@code key} is a search name (filter_aaaa passes those over)
      */
@@ -156,7 +161,7 @@ final class AutopathSearch {
         ZoneMetrics owner = router.metrics(route);
         AaaaFilter filter = block.aaaaFilter();
         if (searchName && filter != null && filter.filteredZone(key) >= 0) {
-            passedOver(step.index);
+            step.passedOver();
             return;
         }
         CachedAnswer hit = block.lookup(key, owner);
@@ -169,36 +174,36 @@ final class AutopathSearch {
         }
     }
 
-    private void onAnswer(int index, CachedAnswer entry, long ageSeconds, boolean fromCache) {
+    // --- state changes: called under the monitor; each returns what to do once it is released, or null
+
+    private Runnable onAnswer(int index, CachedAnswer entry, long ageSeconds, boolean fromCache) {
         ResponseKind kind = entry.template().kind();
         if (index == Step.ASKED) {
             if (kind != ResponseKind.NXDOMAIN) {
                 // A name that exists (a real service, a pod's hostname) is answered as it is.
-                answer(entry, ageSeconds, fromCache, fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
-                return;
+                return reply(entry, ageSeconds, fromCache,
+                        fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
             }
             asked = entry;
             askedAge = ageSeconds;
             askedFromCache = fromCache;
             chainTtl = remainingSeconds(entry, ageSeconds);
-            afterFirstWave();
-            return;
+            return afterFirstWave();
         }
         if (index == Step.NAMESPACE) {
             namespaceExists = kind == ResponseKind.SUCCESS || kind == ResponseKind.NODATA;
-            afterFirstWave();
-            return;
+            return afterFirstWave();
         }
         if (kind == ResponseKind.NXDOMAIN) {
-            record(index, NXDOMAIN, entry, ageSeconds);
-        } else if ((kind != ResponseKind.SUCCESS && kind != ResponseKind.NODATA) || entry.template().truncated()) {
-            record(index, FAILED, null, 0); // the client searches on by itself, as without autopath
-        } else {
-            record(index, FOUND, entry, ageSeconds);
+            return record(index, NXDOMAIN, entry, ageSeconds);
         }
+        if ((kind != ResponseKind.SUCCESS && kind != ResponseKind.NODATA) || entry.template().truncated()) {
+            return record(index, FAILED, null, 0); // the client searches on by itself, as without autopath
+        }
+        return record(index, FOUND, entry, ageSeconds);
     }
 
-    private void onFailure(int index, int rcode) {
+    private Runnable onFailure(int index, int rcode) {
         if (index == Step.ASKED) {
             // The asked name itself failed: what the client would have got without autopath.
             if (rcode == DnsWire.RCODE_REFUSED) {
@@ -206,36 +211,35 @@ final class AutopathSearch {
             } else {
                 counters.upstreamFailures.increment();
             }
-            answerError(rcode);
-        } else if (index == Step.NAMESPACE) {
-            namespaceExists = false;
-            afterFirstWave();
-        } else {
-            record(index, FAILED, null, 0);
+            return replyError(rcode);
         }
+        if (index == Step.NAMESPACE) {
+            namespaceExists = false;
+            return afterFirstWave();
+        }
+        return record(index, FAILED, null, 0);
     }
 
     /** Wave 1 is over once both are known: a namespace that does not exist means no first search name. */
-    private void afterFirstWave() {
+    private Runnable afterFirstWave() {
         if (asked == null || namespaceExists == null) {
-            return;
+            return null;
         }
-        if (namespaceExists) {
-            secondWave();
-        } else {
-            answerAsked();
+        if (!namespaceExists) {
+            return replyAsked();
         }
+        int count = rules.stepCount(zoneIndex);
+        results = new byte[count];
+        answers = new CachedAnswer[count];
+        ages = new long[count];
+        return this::secondWave;
     }
 
-    private void passedOver(int index) {
-        record(index, PASSED_OVER, null, 0);
-    }
-
-    private void record(int index, byte result, CachedAnswer entry, long ageSeconds) {
+    private Runnable record(int index, byte result, CachedAnswer entry, long ageSeconds) {
         results[index] = result;
         answers[index] = entry;
         ages[index] = ageSeconds;
-        choose();
+        return choose();
     }
 
     /**
@@ -243,40 +247,37 @@ final class AutopathSearch {
      * every name before it is NXDOMAIN (or passed over); a failure before it, or nothing found,
      * answers the asked name.
      */
-    private void choose() {
+    private Runnable choose() {
         for (; next < results.length; next++) {
             switch (results[next]) {
                 case PENDING:
-                    return;
+                    return null;
                 case NXDOMAIN:
                     chainTtl = Math.min(chainTtl, remainingSeconds(answers[next], ages[next]));
                     break;
                 case PASSED_OVER:
                     break;
                 case FOUND:
-                    answerFound(next);
-                    return;
+                    return replyFound(next);
                 default:
-                    answerAsked();
-                    return;
+                    return replyAsked();
             }
         }
-        answerAsked();
+        return replyAsked();
     }
 
-    private void answerFound(int index) {
+    private Runnable replyFound(int index) {
         CachedAnswer entry = answers[index];
         long cnameTtl = Math.min(chainTtl, remainingSeconds(entry, ages[index]));
         AnswerTemplate cname = SynthesizedAnswers.cnameTo(query.key(), entry.template(), entry.lifetimeSeconds(),
                 ages[index], cnameTtl, chainTtl);
         if (cname == null) {
-            answerAsked();
-            return;
+            return replyAsked();
         }
         counters.autopathAnswers.increment();
         // The client would have sent every search name up to this one itself.
         counters.autopathQueriesSaved.add(index + 1);
-        answer(new CachedAnswer(cname, Long.MAX_VALUE, 0), 0, true, ZoneMetrics.PLUGIN_AUTOPATH);
+        return reply(new CachedAnswer(cname, Long.MAX_VALUE, 0), 0, true, ZoneMetrics.PLUGIN_AUTOPATH);
     }
 
     /**
@@ -292,30 +293,36 @@ final class AutopathSearch {
         return Math.max(0, Math.min(ttl, entry.lifetimeSeconds()) - ageSeconds);
     }
 
-    private void answerAsked() {
-        answer(asked, askedAge, askedFromCache, askedFromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
+    private Runnable replyAsked() {
+        return reply(asked, askedAge, askedFromCache,
+                askedFromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
     }
 
-    private void answer(CachedAnswer entry, long ageSeconds, boolean fromCache, int plugin) {
+    /** Decides the client's answer (nothing else will be): the returned action sends and counts it. */
+    private Runnable reply(CachedAnswer entry, long ageSeconds, boolean fromCache, int plugin) {
         finished = true;
-        try {
-            responder.answer(query, client, entry, ageSeconds, fromCache);
-            zone.countResponse(plugin, entry.template().rcode());
-            zone.recordSince(qtypeBucket, startNanos);
-        } finally {
-            pending.done();
-        }
+        return () -> {
+            try {
+                responder.answer(query, client, entry, ageSeconds, fromCache);
+                zone.countResponse(plugin, entry.template().rcode());
+                zone.recordSince(qtypeBucket, startNanos);
+            } finally {
+                pending.done();
+            }
+        };
     }
 
-    private void answerError(int rcode) {
+    private Runnable replyError(int rcode) {
         finished = true;
-        try {
-            responder.error(query, client, rcode);
-            zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
-            zone.recordSince(qtypeBucket, startNanos);
-        } finally {
-            pending.done();
-        }
+        return () -> {
+            try {
+                responder.error(query, client, rcode);
+                zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
+                zone.recordSince(qtypeBucket, startNanos);
+            } finally {
+                pending.done();
+            }
+        };
     }
 
     /** One name of the search, told its result once (by a block, or by {@link #launch} directly). */
@@ -332,43 +339,51 @@ final class AutopathSearch {
 
         @Override
         public void answered(CachedAnswer entry, long ageSeconds, boolean fromCache) {
-            synchronized (AutopathSearch.this) {
-                if (finished) {
-                    return; // decided without it; its block has cached it
-                }
-                try {
-                    onAnswer(index, entry, ageSeconds, fromCache);
-                } catch (RuntimeException e) {
-                    answerDespite();
-                    throw e;
-                }
-            }
+            settle(() -> onAnswer(index, entry, ageSeconds, fromCache));
         }
 
         @Override
         public void failed(int rcode) {
+            settle(() -> onFailure(index, rcode));
+        }
+
+        /** filter_aaaa's NODATA for this search name: no query, no result but this. */
+        void passedOver() {
+            settle(() -> record(index, PASSED_OVER, null, 0));
+        }
+
+        /**
+         * Applies {@code change} under the monitor unless the client has its answer (then the result
+         * is of no use here), and runs what it decided after releasing it.
+         */
+        private void settle(Supplier<Runnable> change) {
+            try {
+                Runnable then;
+                synchronized (AutopathSearch.this) {
+                    if (finished) {
+                        return; // decided without it; its block has cached it
+                    }
+                    then = change.get();
+                }
+                if (then != null) {
+                    then.run();
+                }
+            } catch (RuntimeException e) {
+                answerDespite();
+                throw e;
+            }
+        }
+
+        /** The client gets an answer no matter what a step did (the caller logs the failure). */
+        private void answerDespite() {
+            Runnable then;
             synchronized (AutopathSearch.this) {
                 if (finished) {
                     return;
                 }
-                try {
-                    onFailure(index, rcode);
-                } catch (RuntimeException e) {
-                    answerDespite();
-                    throw e;
-                }
+                then = asked != null ? replyAsked() : replyError(DnsWire.RCODE_SERVFAIL);
             }
-        }
-
-        /** The client gets an answer no matter what a step did (the block logs the failure). */
-        private void answerDespite() {
-            if (!finished) {
-                if (asked != null) {
-                    answerAsked();
-                } else {
-                    answerError(DnsWire.RCODE_SERVFAIL);
-                }
-            }
+            then.run();
         }
     }
 }

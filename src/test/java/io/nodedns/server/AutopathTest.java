@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nodedns.cache.CachePolicy;
 import io.nodedns.cache.ResponseCache;
 import io.nodedns.transport.NettyTransport;
+import io.nodedns.upstream.ConcurrencyLimitException;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
 import java.io.IOException;
@@ -530,5 +531,16 @@ class AutopathTest {
         assertEquals(List.of(), records(m, Section.ANSWER));
         assertEquals(0, counters.autopathAnswers.sum());
         assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_FORWARD, RcodeBuckets.of(Rcode.NXDOMAIN)));
+    }
+
+    @Test
+    void whenTheAskedNameFailsTheClientGetsWhatItWouldHaveGotWithoutAutopath() throws Exception {
+        start(null);
+        kubeDns.failWith(new ConcurrencyLimitException("over max_concurrent"));
+        Message refused = ask("www.example.com.default.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.REFUSED, refused.getRcode());
+        assertEquals(1, counters.refused.sum());
+        assertEquals(0, nodeResolver.calls.get());
+        assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_NONE, RcodeBuckets.of(Rcode.REFUSED)));
     }
 }
