@@ -195,8 +195,12 @@ fi
 
 check "setup: nsd answers the node's resolver names on $NODE_RESOLVER (. wildcard, corp.example)" \
   sh -c "$(declare -f answers_in in_ns); answers_in $NODE $NODE_RESOLVER x.example.com $WWW_IP && answers_in $NODE $NODE_RESOLVER api.corp.example $API_IP"
-check "setup: the slow relay answers through $SLOW_NODE_RESOLVER" \
-  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $SLOW_NODE_RESOLVER y.example.com $WWW_IP"
+# the relays were started before the pod namespace and musl-gcc, but python may still be starting
+# on a loaded machine: give them the time nsd gets
+wait_until 20 answers_in "$NODE" "$SLOW_NODE_RESOLVER" y0.example.com "$WWW_IP"
+wait_until 20 answers_in "$NODE" "$SLOW_CLUSTER_DNS" svc-1.default.svc.cluster.local "$SVC_IP"
+check "setup: the slow relays answer through $SLOW_NODE_RESOLVER and $SLOW_CLUSTER_DNS" \
+  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $SLOW_NODE_RESOLVER y.example.com $WWW_IP && answers_in $NODE $SLOW_CLUSTER_DNS svc-1.default.svc.cluster.local $SVC_IP"
 check "setup: the musl program is static (it resolves with musl, not the host's glibc)" \
   sh -c "file -b '$TMP/gai-musl' 2>/dev/null | grep -q 'statically linked' || ! ldd '$TMP/gai-musl' >/dev/null 2>&1"
 
