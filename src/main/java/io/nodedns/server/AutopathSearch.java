@@ -8,17 +8,50 @@ import io.nodedns.wire.ParsedQuery;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
 import io.nodedns.wire.SynthesizedAnswers;
+import java.util.function.Supplier;
 
 /**
- * The search path of one client query, resolved here ({@code autopath}): the asked name first; if it
- * is NXDOMAIN, whether its namespace label names a namespace; then each search name in order, each
- * through the block that owns it (its cache, its flights, its forwarder), until one is NOERROR.
- * The client gets a CNAME from the asked name to that one plus its records, or, when none exists or
- * anything fails, the asked name's own answer, so it searches on by itself exactly as without
- * autopath. One step at a time; a step answered by a cache runs at once, one that waits for an
- * upstream continues on the thread that completes it (never two at once, so no locking).
+ * The search path of one client query, resolved here ({@code autopath}) in two waves, each name
+ * through the block that owns it (its cache, its flights, its forwarder):
+ * <ol>
+ *   <li>the asked name and the namespace check {@code NS.svc.ZONE} A, together;</li>
+ *   <li>if the asked name is NXDOMAIN and the namespace exists, every search name at once.</li>
+ * </ol>
+ * The client gets a CNAME from the asked name to the first search name <em>in search order</em>
+ * that is NOERROR, plus its records, as soon as every name before it is known to be NXDOMAIN (later
+ * ones are not waited for); or, when none exists or one before the found name fails, the asked
+ * name's own answer, so it searches on by itself exactly as without autopath. The choice is the one
+ * a walk one name after the other would make; only the waiting is shorter: about two upstream round
+ * trips instead of one per search name.
+ *
+ * <p>Why two waves and not the search names along with the asked name: speculation would cost
+ * queries only when the asked name exists or names no namespace, but names that exist under a
+ * namespace are common ({@code pod.headless} of a StatefulSet), and each would then send
+ * {@code pod.headless.} and {@code pod.headless.<node domain>} to the node's resolvers, outside the
+ * cluster, on every miss. Wave 1 costs one kube-dns round trip, which in a cluster is short next
+ * to the external ones the search names wait for.
+ *
+ * <p>Results arrive on whatever thread completes each flight, or at once from a cache on the thread
+ * launching the name. Each result changes the state under this object's monitor and decides what
+ * happens next (nothing yet, launching wave 2, the client's answer: sent once, as {@link #finished}
+ * is set with the decision); that is done after the monitor is released. No lock is held while a
+ * block is called: a block may deliver at once (a cache hit, a forwarder refusing a query over
+ * {@code max_concurrent}) to any waiter of the flight, another search's among them, and two
+ * searches holding their monitors while calling each other's could deadlock. Once the client is
+ * answered, later results are ignored here; their blocks have cached them already (a later plain
+ * query finds them), and they hold no buffers ({@link CachedAnswer}s are heap bytes), so nothing
+ * is left to release.
  */
-final class AutopathSearch implements BlockResolver.StepListener {
+final class AutopathSearch {
+    /** Results of a search name, indexed by its position in the search order. */
+    private static final byte PENDING = 0;
+    private static final byte NXDOMAIN = 1;
+    /** filter_aaaa's NODATA says nothing about whether the name exists: passed over, as if absent. */
+    private static final byte PASSED_OVER = 2;
+    private static final byte FOUND = 3;
+    /** SERVFAIL, REFUSED, truncated, no block or forwarder for it: the search ends with the asked answer. */
+    private static final byte FAILED = 4;
+
     private final ParsedQuery query;
     private final Responder responder;
     private final Object client;
@@ -34,14 +67,22 @@ final class AutopathSearch implements BlockResolver.StepListener {
     private final QueryCounters counters;
     private final PendingQueries pending;
 
-    /** -2 the asked name, -1 the namespace check, then the search step. */
-    private int step = -2;
+    /** The asked name's NXDOMAIN, once known (an answer of any other kind is sent at once). */
     private CachedAnswer asked;
     private long askedAge;
     private boolean askedFromCache;
+    /** The namespace check's result: null while unknown, then whether NS.svc.ZONE exists. */
+    private Boolean namespaceExists;
+    /** Per search name, in search order: PENDING, NXDOMAIN...; null until wave 2 starts. */
+    private byte[] results;
+    /** Per search name, the answer a FOUND or NXDOMAIN result came with, and its age then. */
+    private CachedAnswer[] answers;
+    private long[] ages;
+    /** The first search name whose result the choice has not read yet. */
+    private int next;
     /** How long every NXDOMAIN the answer rests on still holds: its TTLs may not promise more. */
     private long chainTtl = Long.MAX_VALUE;
-    /** Set when the client has its answer: nothing is sent twice, even after a failing step. */
+    /** Set when the client's answer is decided: nothing is sent twice, nothing more is launched. */
     private boolean finished;
 
     private AutopathSearch(ParsedQuery query, Responder responder, Object client, boolean tcp, ByteBufAllocator alloc,
@@ -75,124 +116,168 @@ final class AutopathSearch implements BlockResolver.StepListener {
         AutopathSearch search = new AutopathSearch(query, responder, client, tcp, alloc, router, block.autopath(),
                 zoneIndex, zone, qtypeBucket, startNanos, counters, pending);
         pending.add();
+        search.firstWave(askedHit, askedHitAge, block);
+    }
+
+    /** Wave 1: the asked name (unless its hit is given) and the namespace check, both in flight at once. */
+    private void firstWave(CachedAnswer askedHit, long askedHitAge, BlockResolver block) {
+        Step askedStep = new Step(Step.ASKED);
         if (askedHit != null) {
-            search.answered(askedHit, askedHitAge, true);
+            askedStep.answered(askedHit, askedHitAge, true);
         } else {
-            block.await(query.key(), zone, tcp, alloc, search);
+            block.await(query.key(), zone, tcp, alloc, askedStep);
+        }
+        if (!finished()) {
+            // Sent before the asked name's answer is known, so also when that name exists: one more query
+            // per namespace and cache lifetime (the walk sent it only after an NXDOMAIN).
+            launch(rules.namespaceKey(query.key(), zoneIndex), new Step(Step.NAMESPACE), false);
         }
     }
 
-    @Override
-    public void answered(CachedAnswer entry, long ageSeconds, boolean fromCache) {
-        try {
-            onAnswer(entry, ageSeconds, fromCache);
-        } catch (RuntimeException e) {
-            // The client gets an answer no matter what a step did (the caller logs the failure).
-            if (!finished) {
-                if (asked != null) {
-                    answerAsked();
-                } else {
-                    answerError(DnsWire.RCODE_SERVFAIL);
-                }
-            }
-            throw e;
+    /** Wave 2: every search name at once; stops launching as soon as the choice is made (cache hits). */
+    private void secondWave() {
+        for (int i = 0; i < results.length && !finished(); i++) {
+            launch(rules.stepKey(query.key(), zoneIndex, i), new Step(i), true);
         }
     }
 
-    private void onAnswer(CachedAnswer entry, long ageSeconds, boolean fromCache) {
+    private synchronized boolean finished() {
+        return finished;
+    }
+
+    /**
+     * Resolves {@code key} through the block that owns it, as a client's query for it would be;
+     * the result goes to {@code step}, at once when nothing needs to be sent. Holds no lock.
+     *
+     * @param searchName whether {@code key} is a search name (filter_aaaa passes those over)
+     */
+    private void launch(QuestionKey key, Step step, boolean searchName) {
+        int route = router.routeIndex(key);
+        if (route < 0) {
+            step.failed(DnsWire.RCODE_REFUSED); // no block takes it: the client would have been REFUSED
+            return;
+        }
+        BlockResolver block = router.resolver(route);
+        ZoneMetrics owner = router.metrics(route);
+        AaaaFilter filter = block.aaaaFilter();
+        if (searchName && filter != null && filter.filteredZone(key) >= 0) {
+            step.passedOver();
+            return;
+        }
+        CachedAnswer hit = block.lookup(key, owner);
+        if (hit != null) {
+            step.answered(hit, hit.ageSeconds(block.nowNanos()), true);
+        } else if (block.forwards(key)) {
+            block.await(key, owner, tcp, alloc, step);
+        } else {
+            step.failed(DnsWire.RCODE_SERVFAIL); // the block would have answered SERVFAIL
+        }
+    }
+
+    // --- state changes: called under the monitor; each returns what to do once it is released, or null
+
+    private Runnable onAnswer(int index, CachedAnswer entry, long ageSeconds, boolean fromCache) {
         ResponseKind kind = entry.template().kind();
-        if (step == -2) {
+        if (index == Step.ASKED) {
             if (kind != ResponseKind.NXDOMAIN) {
                 // A name that exists (a real service, a pod's hostname) is answered as it is.
-                answer(entry, ageSeconds, fromCache, fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
-                return;
+                return reply(entry, ageSeconds, fromCache,
+                        fromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
             }
             asked = entry;
             askedAge = ageSeconds;
             askedFromCache = fromCache;
             chainTtl = remainingSeconds(entry, ageSeconds);
-            step = -1;
-            resolve(rules.namespaceKey(query.key(), zoneIndex));
-            return;
+            return afterFirstWave();
         }
-        if (step == -1) {
-            if (kind != ResponseKind.SUCCESS && kind != ResponseKind.NODATA) {
-                answerAsked(); // not a namespace: the asked name is not a first search name
-                return;
-            }
-            next();
-            return;
+        if (index == Step.NAMESPACE) {
+            namespaceExists = kind == ResponseKind.SUCCESS || kind == ResponseKind.NODATA;
+            return afterFirstWave();
         }
         if (kind == ResponseKind.NXDOMAIN) {
-            chainTtl = Math.min(chainTtl, remainingSeconds(entry, ageSeconds));
-            next();
-            return;
+            return record(index, NXDOMAIN, entry, ageSeconds);
         }
         if ((kind != ResponseKind.SUCCESS && kind != ResponseKind.NODATA) || entry.template().truncated()) {
-            answerAsked(); // SERVFAIL, REFUSED...: the client searches on by itself, as without autopath
-            return;
+            return record(index, FAILED, null, 0); // the client searches on by itself, as without autopath
         }
-        long cnameTtl = Math.min(chainTtl, remainingSeconds(entry, ageSeconds));
-        AnswerTemplate cname = SynthesizedAnswers.cnameTo(query.key(), entry.template(), entry.lifetimeSeconds(),
-                ageSeconds, cnameTtl, chainTtl);
-        if (cname == null) {
-            answerAsked();
-            return;
-        }
-        counters.autopathAnswers.increment();
-        // The client would have sent every search name up to this one itself.
-        counters.autopathQueriesSaved.add(step + 1);
-        answer(new CachedAnswer(cname, Long.MAX_VALUE, 0), 0, true, ZoneMetrics.PLUGIN_AUTOPATH);
+        return record(index, FOUND, entry, ageSeconds);
     }
 
-    @Override
-    public void failed(int rcode) {
-        if (asked == null) {
+    private Runnable onFailure(int index, int rcode) {
+        if (index == Step.ASKED) {
             // The asked name itself failed: what the client would have got without autopath.
             if (rcode == DnsWire.RCODE_REFUSED) {
                 counters.refused.increment();
             } else {
                 counters.upstreamFailures.increment();
             }
-            answerError(rcode);
-            return;
+            return replyError(rcode);
         }
-        answerAsked();
+        if (index == Step.NAMESPACE) {
+            namespaceExists = false;
+            return afterFirstWave();
+        }
+        return record(index, FAILED, null, 0);
     }
 
-    /** The next search name, or the asked name's own answer when none is left. */
-    private void next() {
-        step++;
-        if (step >= rules.stepCount(zoneIndex)) {
-            answerAsked();
-            return;
+    /** Wave 1 is over once both are known: a namespace that does not exist means no first search name. */
+    private Runnable afterFirstWave() {
+        if (asked == null || namespaceExists == null) {
+            return null;
         }
-        resolve(rules.stepKey(query.key(), zoneIndex, step));
+        if (!namespaceExists) {
+            return replyAsked();
+        }
+        int count = rules.stepCount(zoneIndex);
+        results = new byte[count];
+        answers = new CachedAnswer[count];
+        ages = new long[count];
+        return this::secondWave;
     }
 
-    /** Resolves {@code key} through the block that owns it, as a client's query for it would be. */
-    private void resolve(QuestionKey key) {
-        int route = router.routeIndex(key);
-        if (route < 0) {
-            answerAsked(); // no block takes it: the client would have been REFUSED
-            return;
+    private Runnable record(int index, byte result, CachedAnswer entry, long ageSeconds) {
+        results[index] = result;
+        answers[index] = entry;
+        ages[index] = ageSeconds;
+        return choose();
+    }
+
+    /**
+     * Reads the results in search order as far as they are known: the first name found answers once
+     * every name before it is NXDOMAIN (or passed over); a failure before it, or nothing found,
+     * answers the asked name.
+     */
+    private Runnable choose() {
+        for (; next < results.length; next++) {
+            switch (results[next]) {
+                case PENDING:
+                    return null;
+                case NXDOMAIN:
+                    chainTtl = Math.min(chainTtl, remainingSeconds(answers[next], ages[next]));
+                    break;
+                case PASSED_OVER:
+                    break;
+                case FOUND:
+                    return replyFound(next);
+                default:
+                    return replyAsked();
+            }
         }
-        BlockResolver block = router.resolver(route);
-        ZoneMetrics owner = router.metrics(route);
-        AaaaFilter filter = block.aaaaFilter();
-        if (step >= 0 && filter != null && filter.filteredZone(key) >= 0) {
-            // filter_aaaa's NODATA says nothing about whether the name exists: look further.
-            next();
-            return;
+        return replyAsked();
+    }
+
+    private Runnable replyFound(int index) {
+        CachedAnswer entry = answers[index];
+        long cnameTtl = Math.min(chainTtl, remainingSeconds(entry, ages[index]));
+        AnswerTemplate cname = SynthesizedAnswers.cnameTo(query.key(), entry.template(), entry.lifetimeSeconds(),
+                ages[index], cnameTtl, chainTtl);
+        if (cname == null) {
+            return replyAsked();
         }
-        CachedAnswer hit = block.lookup(key, owner);
-        if (hit != null) {
-            answered(hit, hit.ageSeconds(block.nowNanos()), true);
-        } else if (block.forwards(key)) {
-            block.await(key, owner, tcp, alloc, this);
-        } else {
-            answerAsked();
-        }
+        counters.autopathAnswers.increment();
+        // The client would have sent every search name up to this one itself.
+        counters.autopathQueriesSaved.add(index + 1);
+        return reply(new CachedAnswer(cname, Long.MAX_VALUE, 0), 0, true, ZoneMetrics.PLUGIN_AUTOPATH);
     }
 
     /**
@@ -208,29 +293,97 @@ final class AutopathSearch implements BlockResolver.StepListener {
         return Math.max(0, Math.min(ttl, entry.lifetimeSeconds()) - ageSeconds);
     }
 
-    private void answerAsked() {
-        answer(asked, askedAge, askedFromCache, askedFromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
+    private Runnable replyAsked() {
+        return reply(asked, askedAge, askedFromCache,
+                askedFromCache ? ZoneMetrics.PLUGIN_CACHE : ZoneMetrics.PLUGIN_FORWARD);
     }
 
-    private void answer(CachedAnswer entry, long ageSeconds, boolean fromCache, int plugin) {
+    /** Decides the client's answer (nothing else will be): the returned action sends and counts it. */
+    private Runnable reply(CachedAnswer entry, long ageSeconds, boolean fromCache, int plugin) {
         finished = true;
-        try {
-            responder.answer(query, client, entry, ageSeconds, fromCache);
-            zone.countResponse(plugin, entry.template().rcode());
-            zone.recordSince(qtypeBucket, startNanos);
-        } finally {
-            pending.done();
+        return () -> {
+            try {
+                responder.answer(query, client, entry, ageSeconds, fromCache);
+                zone.countResponse(plugin, entry.template().rcode());
+                zone.recordSince(qtypeBucket, startNanos);
+            } finally {
+                pending.done();
+            }
+        };
+    }
+
+    private Runnable replyError(int rcode) {
+        finished = true;
+        return () -> {
+            try {
+                responder.error(query, client, rcode);
+                zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
+                zone.recordSince(qtypeBucket, startNanos);
+            } finally {
+                pending.done();
+            }
+        };
+    }
+
+    /** One name of the search, told its result once (by a block, or by {@link #launch} directly). */
+    private final class Step implements BlockResolver.StepListener {
+        static final int ASKED = -2;
+        static final int NAMESPACE = -1;
+
+        /** {@link #ASKED}, {@link #NAMESPACE}, or the search name's position in the search order. */
+        final int index;
+
+        Step(int index) {
+            this.index = index;
         }
-    }
 
-    private void answerError(int rcode) {
-        finished = true;
-        try {
-            responder.error(query, client, rcode);
-            zone.countResponse(ZoneMetrics.PLUGIN_NONE, rcode);
-            zone.recordSince(qtypeBucket, startNanos);
-        } finally {
-            pending.done();
+        @Override
+        public void answered(CachedAnswer entry, long ageSeconds, boolean fromCache) {
+            settle(() -> onAnswer(index, entry, ageSeconds, fromCache));
+        }
+
+        @Override
+        public void failed(int rcode) {
+            settle(() -> onFailure(index, rcode));
+        }
+
+        /** filter_aaaa's NODATA for this search name: no query, no result but this. */
+        void passedOver() {
+            settle(() -> record(index, PASSED_OVER, null, 0));
+        }
+
+        /**
+         * Applies {@code change} under the monitor unless the client has its answer (then the result
+         * is of no use here), and runs what it decided after releasing it.
+         */
+        private void settle(Supplier<Runnable> change) {
+            try {
+                Runnable then;
+                synchronized (AutopathSearch.this) {
+                    if (finished) {
+                        return; // decided without it; its block has cached it
+                    }
+                    then = change.get();
+                }
+                if (then != null) {
+                    then.run();
+                }
+            } catch (RuntimeException e) {
+                answerDespite();
+                throw e;
+            }
+        }
+
+        /** The client gets an answer no matter what a step did (the caller logs the failure). */
+        private void answerDespite() {
+            Runnable then;
+            synchronized (AutopathSearch.this) {
+                if (finished) {
+                    return;
+                }
+                then = asked != null ? replyAsked() : replyError(DnsWire.RCODE_SERVFAIL);
+            }
+            then.run();
         }
     }
 }

@@ -13,9 +13,10 @@
  *          forward max_concurrent exceeded: REFUSED
  *          filter_aaaa (AaaaFilter): a filtered AAAA is answered NODATA before the cache is asked
  *          autopath (AutopathRules): an NXDOMAIN (hit or upstream) for a candidate NAME.NS.svc.ZONE
- *            -> AutopathSearch: NS.svc.ZONE must exist, then each search name through the router's
- *               block for it (lookup, else BlockResolver.await: an internal waiter on the flight),
- *               one at a time; the client gets a CNAME to the first NOERROR, else the asked NXDOMAIN
+ *            -> AutopathSearch: NS.svc.ZONE must exist (asked with the name itself), then every search
+ *               name at once through the router's block for it (lookup, else BlockResolver.await: an
+ *               internal waiter on the flight); the client gets a CNAME to the first NOERROR in
+ *               search order once all before it are NXDOMAIN, else the asked NXDOMAIN
  *          overload: more than 20000 queries waiting for upstreams (PendingQueries), or 1024
  *          clients on one flight: answered at once from a stale entry if serve_stale allows, else
  *          SERVFAIL (nodedns_overloaded_queries_total), never queued

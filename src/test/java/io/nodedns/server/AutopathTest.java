@@ -1,11 +1,14 @@
 package io.nodedns.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nodedns.cache.CachePolicy;
 import io.nodedns.cache.ResponseCache;
 import io.nodedns.transport.NettyTransport;
+import io.nodedns.upstream.ConcurrencyLimitException;
+import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,8 +16,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +57,7 @@ class AutopathTest {
     private QueryCounters counters;
     private ZoneRouter router;
     private InetSocketAddress address;
+    private ResponseCache rootCache;
 
     /** kube-dns: namespaces default and other, a few services; everything else NXDOMAIN (SOA TTL 30, MINIMUM 10). */
     static Message kubeDnsAnswer(Message q) {
@@ -136,7 +144,8 @@ class AutopathTest {
         BlockResolver cluster = new BlockResolver("cluster.local.:0", new ResponseCache(policy, nanos::get), null,
                 WireNames.toWire("cluster.local."), kubeDns, counters, pending, null, false,
                 new AutopathRules(List.of("cluster.local."), List.of("corp.example.")), null);
-        BlockResolver root = new BlockResolver(".:0", new ResponseCache(policy, nanos::get), null,
+        rootCache = new ResponseCache(policy, nanos::get);
+        BlockResolver root = new BlockResolver(".:0", rootCache, null,
                 WireNames.toWire("."), nodeResolver, counters, pending, null, false, null, rootFilter);
         router = ZoneRouter.of(List.of(
                 new ZoneRouter.Route(WireNames.toWire("cluster.local."), cluster),
@@ -181,6 +190,42 @@ class AutopathTest {
             }
         }
         return sum;
+    }
+
+    /** Asks on another thread: the test can hold and release upstream answers meanwhile. */
+    private CompletableFuture<Message> askLater(String name, int type) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return ask(name, type);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** Waits (up to 5 s) until {@code upstream} has been asked {@code count} queries. */
+    private static void awaitCalls(ScriptedUpstream upstream, int count) throws InterruptedException {
+        awaitTrue(() -> upstream.calls.get() >= count, () -> "upstream asked " + count + " queries: " + names(upstream));
+        assertEquals(count, upstream.calls.get(), () -> names(upstream).toString());
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        awaitTrue(condition, () -> what);
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what.get());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Whether the {@code .} block caches an answer for {@code name} A. */
+    private boolean rootCaches(String name) {
+        return rootCache.get(QuestionKey.of(WireNames.toWire(name), Type.A, DClass.IN, false, false)) != null;
     }
 
     private static List<String> names(ScriptedUpstream upstream) {
@@ -355,5 +400,147 @@ class AutopathTest {
         assertEquals("www.example.com.", ((CNAMERecord) a.getSection(Section.ANSWER).get(0)).getTarget().toString());
         assertEquals(0, counters.filteredAaaa.sum());
         assertEquals(Set.of("www.example.com.corp.example. A", "www.example.com. A"), Set.copyOf(names(nodeResolver)));
+    }
+
+    /**
+     * The node's resolver for the in-order tests: shop.example. exists both under corp.example. and
+     * at the root (A, TTL 60); broken.example. exists at the root, its corp.example. name fails.
+     */
+    static Message twoPlacesAnswer(Message q) {
+        String name = q.getQuestion().getName().toString().toLowerCase();
+        Message r = ScriptedUpstream.responseTo(q);
+        try {
+            switch (name) {
+                case "shop.example.corp.example.":
+                    a(r, q, q.getQuestion().getType(), "10.2.2.2", 60);
+                    return r;
+                case "shop.example.":
+                case "broken.example.":
+                    a(r, q, q.getQuestion().getType(), "10.3.3.3", 60);
+                    return r;
+                case "broken.example.corp.example.":
+                    r.getHeader().setRcode(Rcode.SERVFAIL);
+                    return r;
+                default:
+                    return nodeAnswer(q);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean named(Message q, String name) {
+        return q.getQuestion().getName().toString().equalsIgnoreCase(name);
+    }
+
+    @Test
+    void theAskedNameAndTheNamespaceCheckAreInFlightTogetherThenEverySearchNameAtOnce() throws Exception {
+        start(null);
+        CompletableFuture<Void> firstWave = kubeDns.hold();
+        CompletableFuture<Message> answer = askLater("www.example.com.default.svc.cluster.local.", Type.A);
+
+        // Wave 1: both queries reach kube-dns while neither has been answered.
+        awaitCalls(kubeDns, 2);
+        assertEquals(List.of("www.example.com.default.svc.cluster.local. A", "default.svc.cluster.local. A"),
+                names(kubeDns));
+        assertEquals(0, nodeResolver.calls.get());
+
+        // Wave 2: all four search names reach their upstreams while none has been answered.
+        CompletableFuture<Void> secondWaveCluster = kubeDns.hold();
+        CompletableFuture<Void> secondWaveNode = nodeResolver.hold();
+        firstWave.complete(null);
+        awaitCalls(kubeDns, 4);
+        awaitCalls(nodeResolver, 2);
+        assertEquals(List.of(
+                "www.example.com.default.svc.cluster.local. A",
+                "default.svc.cluster.local. A",
+                "www.example.com.svc.cluster.local. A",
+                "www.example.com.cluster.local. A"), names(kubeDns));
+        assertEquals(List.of("www.example.com.corp.example. A", "www.example.com. A"), names(nodeResolver));
+        assertFalse(answer.isDone());
+
+        secondWaveNode.complete(null);
+        secondWaveCluster.complete(null);
+        Message m = answer.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(
+                "www.example.com.default.svc.cluster.local. 10 IN CNAME www.example.com.",
+                "www.example.com. 10 IN A 93.184.216.34"), records(m, Section.ANSWER));
+        assertEquals(1, counters.autopathAnswers.sum());
+        assertEquals(4, counters.autopathQueriesSaved.sum());
+        assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_AUTOPATH, RcodeBuckets.of(Rcode.NOERROR)));
+    }
+
+    @Test
+    void answersTheFirstNameInSearchOrderWhenALaterOneAnswersFirst() throws Exception {
+        start(null);
+        nodeResolver.answerWith(AutopathTest::twoPlacesAnswer);
+        CompletableFuture<Void> corp = nodeResolver.hold(q -> named(q, "shop.example.corp.example."));
+        CompletableFuture<Message> answer = askLater("shop.example.default.svc.cluster.local.", Type.A);
+
+        // shop.example. has answered and is cached; the search still waits for the name before it.
+        awaitTrue(() -> rootCaches("shop.example."), "shop.example. cached");
+        assertEquals(List.of("shop.example.corp.example. A", "shop.example. A"), names(nodeResolver));
+        corp.complete(null);
+
+        Message m = answer.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(
+                "shop.example.default.svc.cluster.local. 10 IN CNAME shop.example.corp.example.",
+                "shop.example.corp.example. 10 IN A 10.2.2.2"), records(m, Section.ANSWER));
+        assertEquals(3, counters.autopathQueriesSaved.sum());
+    }
+
+    @Test
+    void doesNotWaitForNamesAfterTheOneFoundAndCachesThemWhenTheyArrive() throws Exception {
+        start(null);
+        nodeResolver.answerWith(AutopathTest::twoPlacesAnswer);
+        CompletableFuture<Void> corp = nodeResolver.hold(q -> named(q, "shop.example.corp.example."));
+        CompletableFuture<Void> root = nodeResolver.hold(q -> named(q, "shop.example."));
+        CompletableFuture<Message> answer = askLater("shop.example.default.svc.cluster.local.", Type.A);
+
+        awaitCalls(nodeResolver, 2);
+        assertEquals(List.of("shop.example.corp.example. A", "shop.example. A"), names(nodeResolver));
+        corp.complete(null);
+        Message m = answer.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(
+                "shop.example.default.svc.cluster.local. 10 IN CNAME shop.example.corp.example.",
+                "shop.example.corp.example. 10 IN A 10.2.2.2"), records(m, Section.ANSWER));
+        assertFalse(rootCaches("shop.example."));
+
+        // The late answer is of no use to this client, but it fills the cache for the next one.
+        root.complete(null);
+        awaitTrue(() -> rootCaches("shop.example."), "shop.example. cached");
+        Message plain = ask("shop.example.", Type.A);
+        assertEquals(List.of("shop.example. 60 IN A 10.3.3.3"), records(plain, Section.ANSWER));
+        assertEquals(2, nodeResolver.calls.get());
+        assertEquals(1, counters.autopathAnswers.sum());
+    }
+
+    @Test
+    void aFailureBeforeTheNameFoundEndsTheSearchWithTheAskedNamesNxdomain() throws Exception {
+        start(null);
+        nodeResolver.answerWith(AutopathTest::twoPlacesAnswer);
+        CompletableFuture<Void> corp = nodeResolver.hold(q -> named(q, "broken.example.corp.example."));
+        CompletableFuture<Message> answer = askLater("broken.example.default.svc.cluster.local.", Type.A);
+
+        awaitTrue(() -> rootCaches("broken.example."), "broken.example. cached");
+        corp.complete(null);
+        Message m = answer.get(5, TimeUnit.SECONDS);
+        // A walk would have stopped at the SERVFAIL: the client searches on by itself, as without autopath.
+        assertEquals(Rcode.NXDOMAIN, m.getRcode());
+        assertEquals("broken.example.default.svc.cluster.local.", m.getQuestion().getName().toString());
+        assertEquals(List.of(), records(m, Section.ANSWER));
+        assertEquals(0, counters.autopathAnswers.sum());
+        assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_FORWARD, RcodeBuckets.of(Rcode.NXDOMAIN)));
+    }
+
+    @Test
+    void whenTheAskedNameFailsTheClientGetsWhatItWouldHaveGotWithoutAutopath() throws Exception {
+        start(null);
+        kubeDns.failWith(new ConcurrencyLimitException("over max_concurrent"));
+        Message refused = ask("www.example.com.default.svc.cluster.local.", Type.A);
+        assertEquals(Rcode.REFUSED, refused.getRcode());
+        assertEquals(1, counters.refused.sum());
+        assertEquals(0, nodeResolver.calls.get());
+        assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_NONE, RcodeBuckets.of(Rcode.REFUSED)));
     }
 }

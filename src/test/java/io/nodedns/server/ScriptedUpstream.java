@@ -3,11 +3,13 @@ package io.nodedns.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Section;
@@ -23,6 +25,8 @@ final class ScriptedUpstream implements UpstreamClient {
     final List<Boolean> overTcp = new CopyOnWriteArrayList<>();
     private volatile Function<Message, Message> answer;
     private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+    private final List<Map.Entry<Predicate<Message>, CompletableFuture<Void>>> heldQueries =
+            new CopyOnWriteArrayList<>();
     private volatile Throwable failure;
     private volatile java.util.function.ToLongFunction<Message> delayMillis = q -> 0;
 
@@ -34,6 +38,16 @@ final class ScriptedUpstream implements UpstreamClient {
     CompletableFuture<Void> hold() {
         CompletableFuture<Void> g = new CompletableFuture<>();
         gate = g;
+        return g;
+    }
+
+    /**
+     * Holds the answers to the queries {@code which} selects (the first such hold that matches wins)
+     * until the returned future is completed; other queries are answered as before.
+     */
+    CompletableFuture<Void> hold(Predicate<Message> which) {
+        CompletableFuture<Void> g = new CompletableFuture<>();
+        heldQueries.add(Map.entry(which, g));
         return g;
     }
 
@@ -72,6 +86,13 @@ final class ScriptedUpstream implements UpstreamClient {
             byte[] wire = f.apply(q).toWire();
             return PooledByteBufAllocator.DEFAULT.buffer(wire.length).writeBytes(wire);
         };
+        CompletableFuture<Void> gate = this.gate;
+        for (Map.Entry<Predicate<Message>, CompletableFuture<Void>> held : heldQueries) {
+            if (held.getKey().test(q)) {
+                gate = held.getValue();
+                break;
+            }
+        }
         long delay = delayMillis.applyAsLong(q);
         return delay <= 0 ? gate.thenApply(respond)
                 : gate.thenApplyAsync(respond, CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS));
