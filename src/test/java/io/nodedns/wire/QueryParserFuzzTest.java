@@ -111,6 +111,7 @@ class QueryParserFuzzTest {
     private static void dnsjavaReadsTheSameQuestion(byte[] data, ParsedQuery q) throws IOException {
         byte[] questionOnly = Arrays.copyOf(data, q.questionEnd());
         Arrays.fill(questionOnly, 6, 12, (byte) 0);
+        questionOnly[2] &= ~0x02; // without TC, dnsjava reports what it cannot read instead of stopping quietly
         Message m = new Message(questionOnly);
         assertEquals(q.qtype(), m.getQuestion().getType());
         assertEquals(q.qclass(), m.getQuestion().getDClass());
@@ -163,6 +164,9 @@ class QueryParserFuzzTest {
             return;
         }
         Record question = m.getQuestion();
+        if (question == null) {
+            return; // TC=1: dnsjava stops quietly at the first record it cannot read
+        }
         byte[] plain = question.getName().toWire();
         if (data.length < 12 + plain.length || !Arrays.equals(lower(Arrays.copyOfRange(data, 12, 12 + plain.length)),
                 lower(question.getName().canonicalize().toWire()))) {
