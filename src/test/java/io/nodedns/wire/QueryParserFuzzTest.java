@@ -155,7 +155,7 @@ class QueryParserFuzzTest {
     private static void agreesWithDnsjava(byte[] data, QueryVerdict verdict) {
         Message m;
         try {
-            m = new Message(data);
+            m = new Message(data.length >= 12 ? ResponseReplayFuzzTest.withoutTc(data) : data);
         } catch (IOException | RuntimeException e) {
             return; // dnsjava refuses it: our parser may still answer it (we skip record bodies)
         }
@@ -165,7 +165,7 @@ class QueryParserFuzzTest {
         }
         Record question = m.getQuestion();
         if (question == null) {
-            return; // TC=1: dnsjava stops quietly at the first record it cannot read
+            return;
         }
         byte[] plain = question.getName().toWire();
         if (data.length < 12 + plain.length || !Arrays.equals(lower(Arrays.copyOfRange(data, 12, 12 + plain.length)),

@@ -205,11 +205,11 @@ class ResponseReplayFuzzTest {
             throws IOException {
         Message in;
         try {
-            in = new Message(response);
+            in = new Message(withoutTc(response));
         } catch (IOException | RuntimeException e) {
             return;
         }
-        Message out = new Message(replay);
+        Message out = new Message(withoutTc(replay));
         // An OPT outside the additional section is not the message's OPT (RFC 6891 §6.1.1): kept as a record.
         for (int section : new int[] {Section.QUESTION, Section.ANSWER, Section.AUTHORITY}) {
             assertSame(in.getSection(section), out.getSection(section), section);
@@ -226,6 +226,16 @@ class ResponseReplayFuzzTest {
             assertEquals(clientDo, (opt.getFlags() & DnsWire.EDNS_DO) != 0, "DO echoed");
             assertEquals(1, out.getSection(Section.ADDITIONAL).stream().filter(r -> r instanceof OPTRecord).count());
         }
+    }
+
+    /**
+     * A copy with TC cleared: dnsjava reads a TC=1 message leniently, stopping quietly at the first
+     * record it cannot read, and would then compare fewer records than the message has.
+     */
+    static byte[] withoutTc(byte[] message) {
+        byte[] copy = message.clone();
+        copy[2] &= ~0x02;
+        return copy;
     }
 
     private static boolean isExchangeRecord(Record r) {
