@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * Validates an upstream response and turns it into an {@link AnswerTemplate}:
- * walks every record once (RFC 1035 §4.1.3), following nothing but lengths, to
- * find the TTL fields, the OPT record and the SOA of a negative answer.
+ * walks every record once (RFC 1035 §4.1.3), following lengths, to find the TTL
+ * fields, the OPT record and the SOA of a negative answer; compression pointers are
+ * followed only to refuse a name a replay would change (one reading the header or a TTL).
  */
 public final class ResponseScanner {
     private ResponseScanner() {}
@@ -46,6 +47,8 @@ public final class ResponseScanner {
 
         int[] ttlOffsets = new int[total];
         int ttlCount = 0;
+        // Every TTL field so far, relative to the message start (the OPT's too): pointers may not land there.
+        int[] ttlFields = new int[total];
         long minTtl = Long.MAX_VALUE;
         long negativeTtl = -1;
         int optStart = -1;
@@ -66,9 +69,11 @@ public final class ResponseScanner {
             long ttl = ttlSeconds(response.getUnsignedInt(p + 4));
             int rdlength = response.getUnsignedShort(p + 8);
             int rdata = p + 10;
-            if (rdata + rdlength > end) {
+            if (rdata + rdlength > end || !pointersStable(response, base, recordStart, p, ttlFields, i)
+                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i)) {
                 return null;
             }
+            ttlFields[i] = p + 4 - base;
             boolean inAdditional = i >= answers + authority;
             if (inAdditional && (type == DnsWire.TYPE_OPT || type == TYPE_TSIG || type == TYPE_SIG)) {
                 if (tailStart < 0) {
@@ -177,34 +182,118 @@ public final class ResponseScanner {
      */
     private static boolean shiftRdataPointers(byte[] msg, int type, int rdata, int rdataEnd, int optStart,
                                               int optLength) {
-        int prefix;
-        int names;
-        switch (type) {
-            case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
-                prefix = 0;
-                names = 1;
-                break;
-            case 6: case 14: case 17: // SOA MINFO RP
-                prefix = 0;
-                names = 2;
-                break;
-            case 15: case 18: case 21: case 36: // MX AFSDB RT KX
-                prefix = 2;
-                names = 1;
-                break;
-            case 33: // SRV
-                prefix = 6;
-                names = 1;
-                break;
-            default:
-                return true;
+        int layout = rdataNameLayout(type);
+        if (layout < 0) {
+            return true;
         }
+        int prefix = layout >>> 2;
+        int names = layout & 3;
         int p = rdata + prefix;
         for (int i = 0; i < names; i++) {
             p = shiftPointers(msg, p, rdataEnd, optStart, optLength);
             if (p < 0) {
                 return false;
             }
+        }
+        return true;
+    }
+
+    /**
+     * Where the compressible names sit in RDATA of {@code type}: {@code prefix << 2 | names}, or -1
+     * for a type without them.
+     */
+    private static int rdataNameLayout(int type) {
+        switch (type) {
+            case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
+                return 1;
+            case 6: case 14: case 17: // SOA MINFO RP
+                return 2;
+            case 15: case 18: case 21: case 36: // MX AFSDB RT KX
+                return 2 << 2 | 1;
+            case 33: // SRV
+                return 6 << 2 | 1;
+            default:
+                return -1;
+        }
+    }
+
+    /**
+     * Whether the name from {@code nameStart} to {@code nameEnd} (already known to be well formed)
+     * reads the same after a replay. A replay rewrites the ID, the flags and every TTL; a name that
+     * ends in a compression pointer is read on from wherever it points, so it must not read any of
+     * those bytes. Each pointer is followed, and must point back (RFC 1035 §4.1.4: to a prior
+     * occurrence) past the header, and every byte read after it must lie before it; positions then
+     * only decrease, so there is no loop to follow, and only earlier records' TTLs can be met.
+     *
+     * @param ttlFields the TTL fields of the {@code records} records before this one, relative to
+     *                  the message start
+     */
+    private static boolean pointersStable(ByteBuf msg, int base, int nameStart, int nameEnd, int[] ttlFields,
+                                          int records) {
+        if (nameEnd - nameStart < 2 || (msg.getUnsignedByte(nameEnd - 2) & 0xC0) != 0xC0) {
+            return true;
+        }
+        int limit = nameEnd - 2 - base; // what is read next must lie before the pointer that led there
+        int q = msg.getUnsignedShort(nameEnd - 2) & 0x3FFF;
+        int length = nameEnd - 2 - nameStart;
+        int hops = 1;
+        while (true) {
+            if (q < DnsWire.HEADER_LENGTH || q >= limit) {
+                return false;
+            }
+            int len = msg.getUnsignedByte(base + q);
+            if ((len & 0xC0) == 0xC0) {
+                // Each hop reads at least one label or ends the name, so a name of at most 255
+                // bytes never needs more than 127: a longer chain is built to cost time.
+                if (q + 2 > limit || ++hops > MAX_POINTER_HOPS || rewritten(q, 2, ttlFields, records)) {
+                    return false;
+                }
+                limit = q;
+                q = msg.getUnsignedShort(base + q) & 0x3FFF;
+                continue;
+            }
+            length += len + 1;
+            if ((len & 0xC0) != 0 || q + 1 + len > limit || length > DnsWire.MAX_NAME_LENGTH
+                    || rewritten(q, len + 1, ttlFields, records)) {
+                return false;
+            }
+            if (len == 0) {
+                return true;
+            }
+            q += len + 1;
+        }
+    }
+
+    private static final int MAX_POINTER_HOPS = DnsWire.MAX_NAME_LENGTH / 2;
+
+    /**
+     * Whether the {@code n} bytes at {@code q} overlap one of the first {@code records} TTL fields
+     * (increasing, since records follow each other): only the last one starting before
+     * {@code q + n} can.
+     */
+    private static boolean rewritten(int q, int n, int[] ttlFields, int records) {
+        int i = Arrays.binarySearch(ttlFields, 0, records, q + n);
+        int below = (i >= 0 ? i : -i - 1) - 1;
+        return below >= 0 && ttlFields[below] + 4 > q;
+    }
+
+    /** {@link #pointersStable} for the names in RDATA of the types that may compress them; false if one is malformed. */
+    private static boolean rdataPointersStable(ByteBuf msg, int base, int type, int rdata, int rdataEnd,
+                                               int[] ttlFields, int records) {
+        int layout = rdataNameLayout(type);
+        if (layout < 0) {
+            return true;
+        }
+        int p = rdata + (layout >>> 2);
+        for (int n = layout & 3; n > 0; n--) {
+            if (p > rdataEnd) {
+                return false;
+            }
+            int nameEnd = DnsWire.skipName(msg, p, rdataEnd);
+            if (nameEnd < 0 || !pointersStable(msg, base, p, nameEnd, ttlFields, records)) {
+                return false;
+            }
+            p = nameEnd;
         }
         return true;
     }
