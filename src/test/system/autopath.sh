@@ -23,10 +23,11 @@
 #
 # Checks, per client (glibc, musl): without autopath, one lookup of an external name costs
 # 10 queries to nodedns (5 search names x A, AAAA) and 10 upstream; with autopath, 2 queries
-# (1 round trip) and the same 10 upstream (the search names go out together: a name found
-# early costs the ones after it too), the right address, the CNAME on the wire, the
-# counters; a name in another namespace and in the node's search domain; with filter_aaaa as
-# well, AAAA never leaves the node (5 upstream). Then the latency of one lookup against
+# (1 round trip) and the same 10 upstream, the right address, the CNAME on the wire, the
+# counters; a service of another namespace (db.other): found in the cluster, so none of its
+# search names reaches the node's resolver (the names under the cluster zone go out together,
+# those outside it only once all of them are NXDOMAIN); with filter_aaaa as well, AAAA never
+# leaves the node (5 upstream). Then the latency of one lookup against
 # upstreams 50 ms away, with and without autopath: a table, also written to $TMP/latency.md.
 #
 # Needs root, java 17, ip, nsd, dig, curl, python3, getent (libc-bin), musl-gcc (musl-tools).
@@ -278,6 +279,7 @@ settled_metric() {
 }
 REQ='^coredns_dns_requests_total[{]'
 UP='^coredns_proxy_request_duration_seconds_count[{]'
+UP_NODE="^coredns_proxy_request_duration_seconds_count[{].*to=\"$NODE_RESOLVER:53\""
 
 # lookup CLIENT NAME: the addresses the client resolves in the pod, one per line, sorted
 lookup() {
@@ -329,10 +331,17 @@ if check "autopath: nodedns answers on $LOCAL_IP:53" expect_ready; then
     expect_equal "dig answer section" "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 +noall +answer wire.example.com.default.svc.cluster.local A | awk '{ print $1, $4, $5 }')" \
     "$(printf 'wire.example.com.default.svc.cluster.local. CNAME wire.example.com.\nwire.example.com. A %s' "$WWW_IP")"
   for client in glibc musl; do
-    # found at the first search name, but every search name was in flight: A and AAAA of
-    # db.other.default.svc.cluster.local and of the 4 search names, each cached for the next lookup
-    check "autopath: $client: a service of another namespace (db.other): 2 queries received, its address (upstream: 10 the first time, then cached)" \
-      expect_lookup "$client" db.other "$DB_IP" 2 "$([ $client = glibc ] && echo 10 || echo 0)"
+    # found at the first search name, db.other.svc.cluster.local; db.other.cluster.local was in
+    # flight with it (the names under the cluster zone go out together): A and AAAA of the asked
+    # name and of those 2 search names, cached for the next lookup; db.other.corp.example and
+    # db.other. are never sent (they would leave the cluster)
+    n0=$(metric "$UP_NODE")
+    check "autopath: $client: a service of another namespace (db.other): 2 queries received, its address (upstream: 6 the first time, then cached)" \
+      expect_lookup "$client" db.other "$DB_IP" 2 "$([ $client = glibc ] && echo 6 || echo 0)"
+    # (the series exists: the external lookups above went there)
+    check "autopath: $client: ... no query for db.other reached the node's resolver ($NODE_RESOLVER)" \
+      expect_equal "queries sent to $NODE_RESOLVER before, and since" \
+      "$([ "$n0" -gt 0 ] 2>/dev/null && echo some || echo "none: $n0"), $(( $(settled_metric "$UP_NODE") - n0 ))" "some, 0"
     check "autopath: $client: one label (api) is no candidate: the client's own search finds api.corp.example" \
       sh -c "$(declare -f lookup in_ns); POD=$POD TMP=$TMP; got=\$(lookup $client api); [ \"\$got\" = $API_IP ] || { echo \"got '\$got'\"; exit 1; }"
     check "autopath: $client: the pod's own service (svc-1) as before" \

@@ -6,6 +6,7 @@ import io.nodedns.wire.WireNames;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -29,6 +30,8 @@ public final class AutopathRules {
     private final byte[][] svcSuffixes;
     /** Per zone, the suffixes NAME is tried with, in search order, ending with the root. */
     private final byte[][][] steps;
+    /** Per zone, how many of the first steps are under the cluster zone (answered inside the cluster). */
+    private final int[] clusterSteps;
 
     /**
      * @param zones         the cluster domains, e.g. {@code cluster.local.}
@@ -37,6 +40,7 @@ public final class AutopathRules {
     public AutopathRules(List<String> zones, List<String> searchDomains) {
         svcSuffixes = new byte[zones.size()][];
         steps = new byte[zones.size()][][];
+        clusterSteps = new int[zones.size()];
         for (int z = 0; z < zones.size(); z++) {
             byte[] zone = WireNames.toWire(zones.get(z));
             byte[] svc = new byte[SVC_LABEL.length + zone.length];
@@ -49,7 +53,12 @@ public final class AutopathRules {
             order.add(zones.get(z));
             order.addAll(searchDomains);
             List<byte[]> suffixes = new ArrayList<>();
+            boolean inCluster = true;
             for (String domain : order) {
+                inCluster &= isAtOrBelow(domain, zones.get(z));
+                if (inCluster) {
+                    clusterSteps[z]++;
+                }
                 suffixes.add(WireNames.toWire(domain));
             }
             suffixes.add(new byte[] {0});
@@ -77,6 +86,13 @@ public final class AutopathRules {
         return -1;
     }
 
+    /** Whether absolute {@code domain} is {@code zone} or a name below it, ignoring case. */
+    private static boolean isAtOrBelow(String domain, String zone) {
+        String d = domain.toLowerCase(Locale.ROOT);
+        String z = zone.toLowerCase(Locale.ROOT);
+        return d.equals(z) || d.endsWith("." + z);
+    }
+
     /** How many labels precede the last {@code suffixLength} bytes of the name (a label boundary). */
     private static int labelsBefore(QuestionKey key, int suffixLength) {
         int end = key.nameLength() - suffixLength;
@@ -90,6 +106,15 @@ public final class AutopathRules {
     /** How many names are tried after the asked one for zone {@code zone} (the root included). */
     int stepCount(int zone) {
         return steps[zone].length;
+    }
+
+    /**
+     * How many of the first names tried for zone {@code zone} are under the cluster zone: {@code svc.ZONE},
+     * {@code ZONE}, and node search domains below ZONE that directly follow them. The steps after them
+     * (the node's other search domains, the root) leave the cluster.
+     */
+    int clusterStepCount(int zone) {
+        return clusterSteps[zone];
     }
 
     /** {@code NAME.} + step {@code step}'s suffix, as a stored key with {@code asked}'s type and flags. */

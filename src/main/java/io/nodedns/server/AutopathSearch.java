@@ -11,33 +11,41 @@ import io.nodedns.wire.SynthesizedAnswers;
 import java.util.function.Supplier;
 
 /**
- * The search path of one client query, resolved here ({@code autopath}) in two waves, each name
+ * The search path of one client query, resolved here ({@code autopath}) in waves, each name
  * through the block that owns it (its cache, its flights, its forwarder):
  * <ol>
  *   <li>the asked name and the namespace check {@code NS.svc.ZONE} A, together;</li>
- *   <li>if the asked name is NXDOMAIN and the namespace exists, every search name at once.</li>
+ *   <li>if the asked name is NXDOMAIN and the namespace exists, the search names under the cluster
+ *       zone ({@code NAME.svc.ZONE}, {@code NAME.ZONE}) at once;</li>
+ *   <li>only if each of those is NXDOMAIN (or passed over), the names that leave the cluster (the
+ *       node's search domains, the root) at once.</li>
  * </ol>
  * The client gets a CNAME from the asked name to the first search name <em>in search order</em>
  * that is NOERROR, plus its records, as soon as every name before it is known to be NXDOMAIN (later
  * ones are not waited for); or, when none exists or one before the found name fails, the asked
  * name's own answer, so it searches on by itself exactly as without autopath. The choice is the one
- * a walk one name after the other would make; only the waiting is shorter: about two upstream round
- * trips instead of one per search name.
+ * a walk one name after the other would make; only the waiting is shorter: three upstream round
+ * trips at most (two of them to kube-dns) instead of one per search name.
  *
- * <p>Why two waves and not the search names along with the asked name: speculation would cost
- * queries only when the asked name exists or names no namespace, but names that exist under a
- * namespace are common ({@code pod.headless} of a StatefulSet), and each would then send
- * {@code pod.headless.} and {@code pod.headless.<node domain>} to the node's resolvers, outside the
- * cluster, on every miss. Wave 1 costs one kube-dns round trip, which in a cluster is short next
- * to the external ones the search names wait for.
+ * <p>Why the waves: a name sent before the client would have sent it is a query it never made.
+ * Inside the cluster that costs a kube-dns query; outside it, it tells the node's resolvers (and
+ * whoever they forward to) a cluster name: a service of another namespace, {@code db.other}, would
+ * send {@code db.other.<node domain>} and {@code db.other.} out on every cache miss. So nothing
+ * leaves the cluster unless every cluster name before it is NXDOMAIN, exactly when the client's own
+ * search would have got there. Within a wave the names go together: speculation there costs queries
+ * only to the same upstream ({@code db.other.ZONE} after {@code db.other.svc.ZONE} was found, or
+ * the root name after a node domain was). The search names are not sent along with the asked name:
+ * names that exist under a namespace are common ({@code pod.headless} of a StatefulSet), and each
+ * would then send its search names on every miss. The two cluster waves cost one kube-dns round
+ * trip each, which in a cluster is short next to the external one.
  *
  * <p>Results arrive on whatever thread completes each flight, or at once from a cache on the thread
  * launching the name. Each result changes the state under this object's monitor and decides what
- * happens next (nothing yet, launching wave 2, the client's answer: sent once, as {@link #finished}
- * is set with the decision); that is done after the monitor is released. No lock is held while a
- * block is called: a block may deliver at once (a cache hit, a forwarder refusing a query over
- * {@code max_concurrent}) to any waiter of the flight, another search's among them, and two
- * searches holding their monitors while calling each other's could deadlock. Once the client is
+ * happens next (nothing yet, launching the next wave, the client's answer: sent once, as
+ * {@link #finished} is set with the decision); that is done after the monitor is released. No lock
+ * is held while a block is called: a block may deliver at once (a cache hit, a forwarder refusing a
+ * query over {@code max_concurrent}) to any waiter of the flight, another search's among them, and
+ * two searches holding their monitors while calling each other's could deadlock. Once the client is
  * answered, later results are ignored here; their blocks have cached them already (a later plain
  * query finds them), and they hold no buffers ({@link CachedAnswer}s are heap bytes), so nothing
  * is left to release.
@@ -73,13 +81,15 @@ final class AutopathSearch {
     private boolean askedFromCache;
     /** The namespace check's result: null while unknown, then whether NS.svc.ZONE exists. */
     private Boolean namespaceExists;
-    /** Per search name, in search order: PENDING, NXDOMAIN...; null until wave 2 starts. */
+    /** Per search name, in search order: PENDING, NXDOMAIN...; null until the search names start. */
     private byte[] results;
     /** Per search name, the answer a FOUND or NXDOMAIN result came with, and its age then. */
     private CachedAnswer[] answers;
     private long[] ages;
     /** The first search name whose result the choice has not read yet. */
     private int next;
+    /** The search names before this one are launched (or being launched); the others wait their wave. */
+    private int launched;
     /** How long every NXDOMAIN the answer rests on still holds: its TTLs may not promise more. */
     private long chainTtl = Long.MAX_VALUE;
     /** Set when the client's answer is decided: nothing is sent twice, nothing more is launched. */
@@ -134,9 +144,12 @@ final class AutopathSearch {
         }
     }
 
-    /** Wave 2: every search name at once; stops launching as soon as the choice is made (cache hits). */
-    private void secondWave() {
-        for (int i = 0; i < results.length && !finished(); i++) {
+    /**
+     * Launches search names {@code from} (inclusive) to {@code to} (exclusive) at once; stops as soon as
+     * the choice is made (cache hits).
+     */
+    private void searchWave(int from, int to) {
+        for (int i = from; i < to && !finished(); i++) {
             launch(rules.stepKey(query.key(), zoneIndex, i), new Step(i), true);
         }
     }
@@ -232,7 +245,7 @@ final class AutopathSearch {
         results = new byte[count];
         answers = new CachedAnswer[count];
         ages = new long[count];
-        return this::secondWave;
+        return choose();
     }
 
     private Runnable record(int index, byte result, CachedAnswer entry, long ageSeconds) {
@@ -245,13 +258,14 @@ final class AutopathSearch {
     /**
      * Reads the results in search order as far as they are known: the first name found answers once
      * every name before it is NXDOMAIN (or passed over); a failure before it, or nothing found,
-     * answers the asked name.
+     * answers the asked name. Reaching a name not launched yet (every one before it NXDOMAIN or
+     * passed over) launches its wave: the cluster names, or those that leave the cluster.
      */
     private Runnable choose() {
         for (; next < results.length; next++) {
             switch (results[next]) {
                 case PENDING:
-                    return null;
+                    return next < launched ? null : nextWave();
                 case NXDOMAIN:
                     chainTtl = Math.min(chainTtl, remainingSeconds(answers[next], ages[next]));
                     break;
@@ -264,6 +278,15 @@ final class AutopathSearch {
             }
         }
         return replyAsked();
+    }
+
+    /** The wave that starts at {@link #next}: up to the last cluster name, or to the end of the search. */
+    private Runnable nextWave() {
+        int from = launched;
+        int clusterSteps = rules.clusterStepCount(zoneIndex);
+        int to = from < clusterSteps ? clusterSteps : results.length;
+        launched = to;
+        return () -> searchWave(from, to);
     }
 
     private Runnable replyFound(int index) {

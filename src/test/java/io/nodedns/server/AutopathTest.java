@@ -434,7 +434,7 @@ class AutopathTest {
     }
 
     @Test
-    void theAskedNameAndTheNamespaceCheckAreInFlightTogetherThenEverySearchNameAtOnce() throws Exception {
+    void theWavesGoOutInTurnAndNamesOutsideTheClusterOnlyAfterEveryClusterNameIsNxdomain() throws Exception {
         start(null);
         CompletableFuture<Void> firstWave = kubeDns.hold();
         CompletableFuture<Message> answer = askLater("www.example.com.default.svc.cluster.local.", Type.A);
@@ -445,29 +445,80 @@ class AutopathTest {
                 names(kubeDns));
         assertEquals(0, nodeResolver.calls.get());
 
-        // Wave 2: all four search names reach their upstreams while none has been answered.
-        CompletableFuture<Void> secondWaveCluster = kubeDns.hold();
-        CompletableFuture<Void> secondWaveNode = nodeResolver.hold();
+        // Wave 2a: both search names under cluster.local reach kube-dns while neither has been answered;
+        // nothing has left the cluster yet.
+        CompletableFuture<Void> clusterWave = kubeDns.hold();
         firstWave.complete(null);
         awaitCalls(kubeDns, 4);
-        awaitCalls(nodeResolver, 2);
         assertEquals(List.of(
                 "www.example.com.default.svc.cluster.local. A",
                 "default.svc.cluster.local. A",
                 "www.example.com.svc.cluster.local. A",
                 "www.example.com.cluster.local. A"), names(kubeDns));
+        assertEquals(List.of(), names(nodeResolver));
+        assertFalse(answer.isDone());
+
+        // Wave 2b, once both are NXDOMAIN: the node's search domain and the root name, together.
+        CompletableFuture<Void> outsideWave = nodeResolver.hold();
+        clusterWave.complete(null);
+        awaitCalls(nodeResolver, 2);
         assertEquals(List.of("www.example.com.corp.example. A", "www.example.com. A"), names(nodeResolver));
         assertFalse(answer.isDone());
 
-        secondWaveNode.complete(null);
-        secondWaveCluster.complete(null);
+        outsideWave.complete(null);
         Message m = answer.get(5, TimeUnit.SECONDS);
         assertEquals(List.of(
                 "www.example.com.default.svc.cluster.local. 10 IN CNAME www.example.com.",
                 "www.example.com. 10 IN A 93.184.216.34"), records(m, Section.ANSWER));
+        assertEquals(4, kubeDns.calls.get());
         assertEquals(1, counters.autopathAnswers.sum());
         assertEquals(4, counters.autopathQueriesSaved.sum());
         assertEquals(1, zone("cluster.local.").responses(ZoneMetrics.PLUGIN_AUTOPATH, RcodeBuckets.of(Rcode.NOERROR)));
+    }
+
+    @Test
+    void aNameFoundInTheClusterSendsNoSearchNameOutsideIt() throws Exception {
+        start(null);
+        CompletableFuture<Void> clusterWave = kubeDns.hold(q -> named(q, "db.other.svc.cluster.local.")
+                || named(q, "db.other.cluster.local."));
+        CompletableFuture<Message> answer = askLater("db.other.default.svc.cluster.local.", Type.A);
+
+        awaitCalls(kubeDns, 4);
+        clusterWave.complete(null);
+        Message m = answer.get(5, TimeUnit.SECONDS);
+        assertEquals(List.of(
+                "db.other.default.svc.cluster.local. 10 IN CNAME db.other.svc.cluster.local.",
+                "db.other.svc.cluster.local. 10 IN A 10.0.0.7"), records(m, Section.ANSWER));
+        // AAAA as well (NODATA under an existing name is found too): the namespace check is cached.
+        Message aaaa = ask("db.other.default.svc.cluster.local.", Type.AAAA);
+        assertEquals(List.of("db.other.default.svc.cluster.local. 10 IN CNAME db.other.svc.cluster.local."),
+                records(aaaa, Section.ANSWER));
+
+        // db.other.cluster.local. A went with the name found (same wave, same upstream); its AAAA did not, as
+        // db.other.svc.cluster.local. AAAA was answered before it was launched (this upstream answers at once).
+        // db.other.corp.example. and db.other. never left the cluster: the "." block's upstream was asked nothing.
+        assertEquals(List.of(
+                "db.other.default.svc.cluster.local. A",
+                "default.svc.cluster.local. A",
+                "db.other.svc.cluster.local. A",
+                "db.other.cluster.local. A",
+                "db.other.default.svc.cluster.local. AAAA",
+                "db.other.svc.cluster.local. AAAA"), names(kubeDns));
+        assertEquals(List.of(), names(nodeResolver));
+        assertFalse(rootCaches("db.other."));
+        assertEquals(2, counters.autopathAnswers.sum());
+        assertEquals(2, counters.autopathQueriesSaved.sum());
+    }
+
+    @Test
+    void theClusterWaveIsTheSearchNamesUnderTheZoneUpToTheFirstOneOutsideIt() {
+        AutopathRules rules = new AutopathRules(List.of("cluster.local."),
+                List.of("Team.Cluster.Local.", "corp.example.", "x.cluster.local."));
+        // svc.cluster.local., cluster.local., team.cluster.local. | corp.example., x.cluster.local., the root:
+        // x.cluster.local. waits for corp.example. as the search order says.
+        assertEquals(6, rules.stepCount(0));
+        assertEquals(3, rules.clusterStepCount(0));
+        assertEquals(2, new AutopathRules(List.of("cluster.local."), List.of()).clusterStepCount(0));
     }
 
     @Test

@@ -66,7 +66,6 @@ final class ScriptedUpstream implements UpstreamClient {
 
     @Override
     public CompletableFuture<ByteBuf> forward(ByteBuf query, boolean clientUsedTcp) {
-        calls.incrementAndGet();
         overTcp.add(clientUsedTcp);
         byte[] bytes = new byte[query.readableBytes()];
         query.getBytes(query.readerIndex(), bytes);
@@ -74,9 +73,12 @@ final class ScriptedUpstream implements UpstreamClient {
         try {
             q = new Message(bytes);
         } catch (java.io.IOException e) {
+            calls.incrementAndGet();
             return CompletableFuture.failedFuture(e);
         }
+        // Recorded before it is counted: a test that sees the count (from another thread) sees the query.
         queries.add(q);
+        calls.incrementAndGet();
         Throwable fail = failure;
         if (fail != null) {
             return CompletableFuture.failedFuture(fail);
