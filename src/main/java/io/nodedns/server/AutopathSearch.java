@@ -118,15 +118,22 @@ final class AutopathSearch {
      * {@code zoneIndex}, whose own name {@code block} either answered from its cache with
      * {@code askedHit} or missed (null; then {@link BlockResolver#forwards} must hold). The client's
      * request is already counted in {@code zone}; its response will be.
+     *
+     * @return false, having started nothing, when {@link PendingQueries} is at its bound: the caller
+     *         then answers the query as a block without autopath would, which applies the overload
+     *         rule (stale or SERVFAIL at once) to a miss. A search must not be a way around that bound.
      */
-    static void start(ParsedQuery query, CachedAnswer askedHit, long askedHitAge, BlockResolver block,
-                      Responder responder, Object client, boolean tcp, ByteBufAllocator alloc, ZoneRouter router,
-                      int zoneIndex, ZoneMetrics zone, int qtypeBucket, long startNanos, QueryCounters counters) {
+    static boolean start(ParsedQuery query, CachedAnswer askedHit, long askedHitAge, BlockResolver block,
+                         Responder responder, Object client, boolean tcp, ByteBufAllocator alloc, ZoneRouter router,
+                         int zoneIndex, ZoneMetrics zone, int qtypeBucket, long startNanos, QueryCounters counters) {
         PendingQueries pending = block.pending();
+        if (!pending.tryAdd()) {
+            return false;
+        }
         AutopathSearch search = new AutopathSearch(query, responder, client, tcp, alloc, router, block.autopath(),
                 zoneIndex, zone, qtypeBucket, startNanos, counters, pending);
-        pending.add();
         search.firstWave(askedHit, askedHitAge, block);
+        return true;
     }
 
     /** Wave 1: the asked name (unless its hit is given) and the namespace check, both in flight at once. */

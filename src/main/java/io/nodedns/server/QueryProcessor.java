@@ -106,9 +106,9 @@ final class QueryProcessor {
             // One null check for blocks without autopath; with it, only NXDOMAIN hits look at the name.
             if (autopath != null && hit.template().kind() == ResponseKind.NXDOMAIN) {
                 int autopathZone = autopath.candidateZone(scratch.key());
-                if (autopathZone >= 0) {
-                    AutopathSearch.start(scratch.copy(), hit, hit.ageSeconds(block.nowNanos()), block, responder,
-                            client, tcp, alloc, router, autopathZone, zone, qtypeBucket, start, counters);
+                if (autopathZone >= 0 && AutopathSearch.start(scratch.copy(), hit, hit.ageSeconds(block.nowNanos()),
+                        block, responder, client, tcp, alloc, router, autopathZone, zone, qtypeBucket, start,
+                        counters)) {
                     return true;
                 }
             }
@@ -118,11 +118,10 @@ final class QueryProcessor {
         } else {
             int autopathZone = autopath == null || !block.forwards(scratch.key()) ? -1
                     : autopath.candidateZone(scratch.key());
-            if (autopathZone >= 0) {
-                AutopathSearch.start(scratch.copy(), null, 0, block, responder, client, tcp, alloc, router,
-                        autopathZone, zone, qtypeBucket, start, counters);
-            } else {
-                block.resolve(scratch.copy(), responder, client, alloc, zone, qtypeBucket, start);
+            ParsedQuery query = scratch.copy();
+            if (autopathZone < 0 || !AutopathSearch.start(query, null, 0, block, responder, client, tcp, alloc,
+                    router, autopathZone, zone, qtypeBucket, start, counters)) {
+                block.resolve(query, responder, client, alloc, zone, qtypeBucket, start);
             }
         }
         return true;

@@ -135,11 +135,14 @@ class AutopathTest {
     }
 
     void start(AaaaFilter rootFilter) throws Exception {
+        start(rootFilter, new PendingQueries());
+    }
+
+    void start(AaaaFilter rootFilter, PendingQueries pending) throws Exception {
         transport = NettyTransport.create(2, true);
         kubeDns = new ScriptedUpstream(AutopathTest::kubeDnsAnswer);
         nodeResolver = new ScriptedUpstream(AutopathTest::nodeAnswer);
         counters = new QueryCounters();
-        PendingQueries pending = new PendingQueries();
         CachePolicy policy = new CachePolicy(1000, 3600, 5, 1000, 1800, 5, 5);
         BlockResolver cluster = new BlockResolver("cluster.local.:0", new ResponseCache(policy, nanos::get), null,
                 WireNames.toWire("cluster.local."), kubeDns, counters, pending, null, false,
@@ -190,6 +193,22 @@ class AutopathTest {
             }
         }
         return sum;
+    }
+
+    @Test
+    void aSearchIsNoWayAroundTheBoundOnWaitingQueries() throws Exception {
+        PendingQueries pending = new PendingQueries(1);
+        start(null, pending);
+        assertTrue(pending.tryAdd(), "one query waits: the bound is reached");
+        try {
+            Message answer = ask("www.example.com.default.svc.cluster.local.", Type.A);
+            assertEquals(Rcode.SERVFAIL, answer.getRcode(), "overloaded: answered at once, nothing stale held");
+            assertEquals(0, kubeDns.queries.size(), "no search step and no namespace check went upstream");
+            assertEquals(0, nodeResolver.queries.size());
+            assertEquals(1, counters.overloaded.sum());
+        } finally {
+            pending.done();
+        }
     }
 
     /** Asks on another thread: the test can hold and release upstream answers meanwhile. */
