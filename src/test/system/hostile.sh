@@ -46,6 +46,7 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/checks.sh"   # check, finish_checks, start_bg/stop_pid, wait_until, the cleanup trap, TMP
+source "$HERE/lib/nsd.sh"      # nsd_server_conf
 require_jar "$@"
 require_commands java nsd dnsperf dig curl python3 ss timeout
 
@@ -74,26 +75,15 @@ write_zone() {
       '@ IN NS ns' 'ns IN A 127.0.5.1' '* IN A 192.0.2.99'
     for i in $(seq 0 19); do printf 'web%d IN A 192.0.2.%d\n' "$i" "$((i + 1))"; done
   } >"$TMP/hostile.test.zone"
-  cat >"$TMP/nsd.conf" <<EOF
-server:
-  ip-address: $UP_ADDR@$UP_PORT
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$TMP"
-  database: ""
-  zonelistfile: "$TMP/nsd.zonelist"
-  xfrdfile: "$TMP/nsd.xfrd.state"
-  xfrdir: "$TMP"
-  pidfile: "$TMP/nsd.pid"
-  logfile: "$TMP/nsd.log"
-  verbosity: 1
+  {
+    nsd_server_conf "$TMP" "$TMP" "$UP_ADDR@$UP_PORT"
+    cat <<EOF
   rrl-ratelimit: 0
 zone:
   name: hostile.test
   zonefile: hostile.test.zone
 EOF
+  } >"$TMP/nsd.conf"
 }
 
 answers_noerror() { # answers_noerror ADDR PORT NAME [DIG ARGS...]

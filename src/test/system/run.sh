@@ -32,6 +32,7 @@ set -uo pipefail   # no -e: a failing check is recorded and the run goes on
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/lib/checks.sh"   # check, finish_checks, start_bg/stop_pid, the cleanup trap, TMP
+source "$HERE/lib/nsd.sh"      # nsd_server_conf
 require_jar "$@"
 
 UP_ADDR=127.0.2.1     UP_PORT=5300     # nsd; also on port 53 for resolv.conf
@@ -123,22 +124,9 @@ expect_truncated() {
 
 # --------------------------------------------------------------------- nsd --
 write_nsd_conf() {
-  cat >"$TMP/nsd.conf" <<EOF
-server:
-  ip-address: $UP_ADDR@$UP_PORT
-  ip-address: $UP_ADDR@53
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$HERE/zones"
-  database: ""
-  zonelistfile: "$TMP/nsd.zonelist"
-  xfrdfile: "$TMP/nsd.xfrd.state"
-  xfrdir: "$TMP"
-  pidfile: "$TMP/nsd.pid"
-  logfile: "$TMP/nsd.log"
-  verbosity: 1
+  {
+    nsd_server_conf "$TMP" "$HERE/zones" "$UP_ADDR@$UP_PORT" "$UP_ADDR@53"
+    cat <<EOF
   tcp-query-count: 0
   rrl-ratelimit: 0
 remote-control:
@@ -146,6 +134,7 @@ remote-control:
   control-enable: yes
   control-interface: $TMP/nsd.ctl
 EOF
+  } >"$TMP/nsd.conf"
   local z
   for z in cluster.local example.test 2.0.127.in-addr.arpa; do
     printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "$z" >>"$TMP/nsd.conf"

@@ -5,6 +5,7 @@
 # The sourcing script sets HERE (src/test/system), and before calling these PREFIX (the
 # names of its namespaces), JAR and TMP. Namespaces and /etc/netns directories made here are
 # removed at exit (an on_cleanup hook), after the processes are stopped.
+source "$HERE/lib/nsd.sh"
 LOCAL_IP=169.254.20.10          # __PILLAR__LOCAL__DNS__, the link-local address pods use
 DNS_SERVER_IP=10.96.0.10        # __PILLAR__DNS__SERVER__, the kube-dns ClusterIP node-local-dns also takes
 LOCAL_IP6=fd00::10              # the dual-stack scenario's second local IP
@@ -67,22 +68,9 @@ node_ns() {
   ip -n "$NODE" addr add "$NODE_RESOLVER/32" dev kube-dns-up
   ip -n "$NODE" link set kube-dns-up up
   netns_resolv_conf "$NODE" "# the node's resolver: nsd inside this namespace" "nameserver $NODE_RESOLVER"
-  cat >"$NODE_DIR/nsd.conf" <<EOF
-server:
-  ip-address: $CLUSTER_DNS@53
-  ip-address: $NODE_RESOLVER@53
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$HERE/netns/zones"
-  database: ""
-  zonelistfile: "$NODE_DIR/nsd.zonelist"
-  xfrdfile: "$NODE_DIR/nsd.xfrd.state"
-  xfrdir: "$NODE_DIR"
-  pidfile: "$NODE_DIR/nsd.pid"
-  logfile: "$NODE_DIR/nsd.log"
-  verbosity: 1
+  {
+    nsd_server_conf "$NODE_DIR" "$HERE/netns/zones" "$CLUSTER_DNS@53" "$NODE_RESOLVER@53"
+    cat <<EOF
   tcp-query-count: 0
   rrl-ratelimit: 0
 remote-control:
@@ -94,6 +82,7 @@ zone:
   name: example.com
   zonefile: example.com.zone
 EOF
+  } >"$NODE_DIR/nsd.conf"
   nsd-checkconf "$NODE_DIR/nsd.conf" || { echo "$ME: generated nsd.conf is invalid" >&2; exit 2; }
   start_bg "$NODE_DIR/nsd.out" ip netns exec "$NODE" nsd -d -c "$NODE_DIR/nsd.conf"; NSD_PID=$BG_PID
   if ! wait_until 20 answers_in "$NODE" "$CLUSTER_DNS" "$SVC_NAME.default.svc.cluster.local" "$SVC_IP"; then
