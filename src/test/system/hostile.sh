@@ -45,12 +45,10 @@ set -uo pipefail   # no -e: a failing check is recorded and the run goes on
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-JAR=${1:?usage: hostile.sh JAR}
-[ -f "$JAR" ] || { echo "hostile.sh: no such jar: $JAR" >&2; exit 2; }
-JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
-for c in java nsd dnsperf dig curl python3 ss timeout; do
-  command -v "$c" >/dev/null 2>&1 || { echo "hostile.sh: missing command: $c" >&2; exit 2; }
-done
+source "$HERE/lib/checks.sh"   # check, finish_checks, start_bg/stop_pid, wait_until, the cleanup trap, TMP
+source "$HERE/lib/nsd.sh"      # nsd_server_conf
+require_jar "$@"
+require_commands java nsd dnsperf dig curl python3 ss timeout
 
 UP_ADDR=127.0.5.1 UP_PORT=5300
 DNS_ADDR=127.0.5.2 DNS_PORT=5353 METRICS_PORT=9255
@@ -62,72 +60,9 @@ ATTACK_SECONDS=14 ATTACK_UDP_RATE=4000 ATTACK_IDLE=2000 ATTACK_STALLED=500
 DAEMON_NOFILE=16384                # > idle + stalled + the 4096 connection cap's worth, under most hard limits
 READY_SECONDS=30
 
-TMP=$(mktemp -d /tmp/nodedns-hostile.XXXXXX)
+make_tmp hostile
 
-# ------------------------------------------------------- process management --
-STARTED=()   # PIDs of the background processes this script started, nothing else
-BG_PID=""
-
-start_bg() { # start_bg LOGFILE CMD... -> BG_PID (call in the main shell, not in $(...))
-  local logf=$1; shift
-  "$@" >"$logf" 2>&1 </dev/null &
-  BG_PID=$!
-  STARTED+=("$BG_PID")
-}
-
-forget_pid() {
-  local keep=() p
-  for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  STARTED=("${keep[@]}")
-}
-
-STOP_RC="" STOP_MS=""
-stop_pid() { # stop_pid PID [SECONDS] -> SIGTERM, wait up to SECONDS (8), then SIGKILL; sets STOP_RC, STOP_MS
-  local pid=$1 limit=${2:-8} t0 i children
-  t0=$(date +%s%N)
-  children=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ')   # nsd's server/xfrd children
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 1 $((limit * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "  (pid $pid ignored SIGTERM for $limit s; sending SIGKILL)"
-    kill -KILL "$pid" $children 2>/dev/null
-  fi
-  wait "$pid" 2>/dev/null; STOP_RC=$?
-  STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-  forget_pid "$pid"
-}
-
-cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do stop_pid "$p" >/dev/null; done
-  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'echo "hostile.sh: interrupted"; exit 130' INT TERM
-
-# ------------------------------------------------------------------ checks --
-PASSED=0 FAILED=0 FAILED_NAMES=()
-
-check() { # check NAME CMD... : CMD prints the evidence and returns non-zero when the check fails
-  local name=$1 out rc; shift
-  out=$("$@" 2>&1); rc=$?
-  if [ $rc = 0 ]; then
-    PASSED=$((PASSED + 1)); echo "PASS $name"
-  else
-    FAILED=$((FAILED + 1)); FAILED_NAMES+=("$name"); echo "FAIL $name"
-    printf '%s\n' "$out" | head -n 60 | sed 's/^/      /'
-  fi
-  return $rc
-}
-
-finish() {
-  local line="$PASSED passed, $FAILED failed"
-  [ "$FAILED" = 0 ] || printf 'failed: %s\n' "${FAILED_NAMES[@]}"
-  [ -n "${SYSTEM_SUMMARY_FILE:-}" ] && echo "$line" >"$SYSTEM_SUMMARY_FILE"
-  echo "$line"
-  [ "$FAILED" = 0 ]
-  exit $?
-}
+finish() { finish_checks; exit $?; }
 
 # ----------------------------------------------------------- the upstream --
 NAMES=()
@@ -140,40 +75,20 @@ write_zone() {
       '@ IN NS ns' 'ns IN A 127.0.5.1' '* IN A 192.0.2.99'
     for i in $(seq 0 19); do printf 'web%d IN A 192.0.2.%d\n' "$i" "$((i + 1))"; done
   } >"$TMP/hostile.test.zone"
-  cat >"$TMP/nsd.conf" <<EOF
-server:
-  ip-address: $UP_ADDR@$UP_PORT
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$TMP"
-  database: ""
-  zonelistfile: "$TMP/nsd.zonelist"
-  xfrdfile: "$TMP/nsd.xfrd.state"
-  xfrdir: "$TMP"
-  pidfile: "$TMP/nsd.pid"
-  logfile: "$TMP/nsd.log"
-  verbosity: 1
+  {
+    nsd_server_conf "$TMP" "$TMP" "$UP_ADDR@$UP_PORT"
+    cat <<EOF
   rrl-ratelimit: 0
 zone:
   name: hostile.test
   zonefile: hostile.test.zone
 EOF
+  } >"$TMP/nsd.conf"
 }
 
 answers_noerror() { # answers_noerror ADDR PORT NAME [DIG ARGS...]
   local addr=$1 port=$2 name=$3; shift 3
   dig -p "$port" @"$addr" +time=1 +tries=1 "$@" "$name" A 2>/dev/null | grep -q 'status: NOERROR'
-}
-
-wait_until() { # wait_until SECONDS CMD...
-  local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  while :; do
-    "$@" >/dev/null 2>&1 && return 0
-    [ "$(date +%s%N)" -lt "$end" ] || return 1
-    sleep 0.2
-  done
 }
 
 # --------------------------------------------------------------- nodedns --

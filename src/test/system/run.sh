@@ -31,9 +31,9 @@
 set -uo pipefail   # no -e: a failing check is recorded and the run goes on
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-JAR=${1:?usage: run.sh JAR}
-[ -f "$JAR" ] || { echo "run.sh: no such jar: $JAR" >&2; exit 2; }
-JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+source "$HERE/lib/checks.sh"   # check, finish_checks, start_bg/stop_pid, the cleanup trap, TMP
+source "$HERE/lib/nsd.sh"      # nsd_server_conf
+require_jar "$@"
 
 UP_ADDR=127.0.2.1     UP_PORT=5300     # nsd; also on port 53 for resolv.conf
 NODE_ADDR=127.0.2.2   NODE_PORT=5353   # nodedns from the Corefile fixture
@@ -42,73 +42,8 @@ READY_SECONDS=30
 METRICS_PORT=9253 SETUP_METRICS_PORT=9353   # prometheus directive, -metrics-listen-address
 PROM_ADDR=127.0.2.1:9090                    # the Prometheus server of the scrape check
 
-for c in java dig kdig nsd nsd-control ss curl python3 sha512sum promtool prometheus; do
-  command -v "$c" >/dev/null 2>&1 || { echo "run.sh: missing command: $c" >&2; exit 2; }
-done
-TMP=$(mktemp -d /tmp/nodedns-system.XXXXXX)
-
-# ------------------------------------------------------- process management --
-STARTED=()   # PIDs of the background processes this script started, nothing else
-BG_PID=""
-
-start_bg() { # start_bg LOGFILE CMD... -> BG_PID (call in the main shell, not in $(...))
-  local logf=$1; shift
-  "$@" >"$logf" 2>&1 </dev/null &
-  BG_PID=$!
-  STARTED+=("$BG_PID")
-}
-
-forget_pid() {
-  local keep=() p
-  for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  STARTED=("${keep[@]}")
-}
-
-STOP_RC="" STOP_MS=""
-stop_pid() { # stop_pid PID -> SIGTERM, wait up to 8 s, then SIGKILL; sets STOP_RC, STOP_MS
-  local pid=$1 t0 i children
-  t0=$(date +%s%N)
-  children=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ')   # nsd's server/xfrd children
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "  (pid $pid ignored SIGTERM for 8 s; sending SIGKILL)"
-    kill -KILL "$pid" $children 2>/dev/null
-  fi
-  wait "$pid" 2>/dev/null; STOP_RC=$?
-  STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-  forget_pid "$pid"
-}
-
-cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do stop_pid "$p" >/dev/null; done
-  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'echo "run.sh: interrupted"; exit 130' INT TERM
-
-# ------------------------------------------------------------------ checks --
-PASSED=0 FAILED=0 FAILED_NAMES=()
-
-# check NAME CMD... : CMD runs in a subshell; it returns non-zero and prints the
-# evidence when the check fails. Returns CMD's status.
-check() {
-  local name=$1 out rc; shift
-  out=$("$@" 2>&1); rc=$?
-  if [ $rc = 0 ]; then
-    PASSED=$((PASSED + 1)); echo "PASS $name"
-  else
-    FAILED=$((FAILED + 1)); FAILED_NAMES+=("$name"); echo "FAIL $name"
-    printf '%s\n' "$out" | head -n 60 | sed 's/^/      /'
-  fi
-  return $rc
-}
-
-expect_equal() { # expect_equal WHAT GOT WANT
-  [ "$2" = "$3" ] && return 0
-  echo "$1: expected"; echo "$3"; echo "got:"; echo "$2"; return 1
-}
+require_commands java dig kdig nsd nsd-control ss curl python3 sha512sum promtool prometheus
+make_tmp system
 
 # ----------------------------------------------------------------- queries --
 # ask CLIENT PROTO ADDR PORT ARGS... : one bounded query with dig or kdig over udp or tcp
@@ -189,22 +124,9 @@ expect_truncated() {
 
 # --------------------------------------------------------------------- nsd --
 write_nsd_conf() {
-  cat >"$TMP/nsd.conf" <<EOF
-server:
-  ip-address: $UP_ADDR@$UP_PORT
-  ip-address: $UP_ADDR@53
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$HERE/zones"
-  database: ""
-  zonelistfile: "$TMP/nsd.zonelist"
-  xfrdfile: "$TMP/nsd.xfrd.state"
-  xfrdir: "$TMP"
-  pidfile: "$TMP/nsd.pid"
-  logfile: "$TMP/nsd.log"
-  verbosity: 1
+  {
+    nsd_server_conf "$TMP" "$HERE/zones" "$UP_ADDR@$UP_PORT" "$UP_ADDR@53"
+    cat <<EOF
   tcp-query-count: 0
   rrl-ratelimit: 0
 remote-control:
@@ -212,6 +134,7 @@ remote-control:
   control-enable: yes
   control-interface: $TMP/nsd.ctl
 EOF
+  } >"$TMP/nsd.conf"
   local z
   for z in cluster.local example.test 2.0.127.in-addr.arpa; do
     printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "$z" >>"$TMP/nsd.conf"
@@ -1072,9 +995,5 @@ if [ "$FAILED" -gt 0 ]; then
   for f in "$TMP"/nodedns.log "$TMP"/laptop-*.log; do
     [ -s "$f" ] && { echo "--- last lines of $(basename "$f")"; tail -n 15 "$f"; }
   done
-  echo "failed checks:"; printf '  %s\n' "${FAILED_NAMES[@]}"
 fi
-SUMMARY="$PASSED passed, $FAILED failed"
-[ -n "${SYSTEM_SUMMARY_FILE:-}" ] && echo "$SUMMARY" >"$SYSTEM_SUMMARY_FILE"
-echo "$SUMMARY"
-[ "$FAILED" = 0 ]
+finish_checks
