@@ -38,96 +38,22 @@ set -uo pipefail   # no -e: a failing check is recorded and the run goes on
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-JAR=${1:?usage: autopath.sh JAR}
-[ -f "$JAR" ] || { echo "autopath.sh: no such jar: $JAR" >&2; exit 2; }
-JAR=$(cd "$(dirname "$JAR")" && pwd)/$(basename "$JAR")
+source "$HERE/lib/checks.sh"   # check, finish_checks, start_bg/stop_pid, wait_until, the cleanup trap, TMP
+source "$HERE/lib/netns.sh"    # namespaces, the node's nsd, the pod, LOCAL_IP and the other addresses, stop_daemon
+require_jar "$@"
 [ "$(id -u)" = 0 ] || { echo "autopath.sh: needs root (network namespaces)" >&2; exit 2; }
-for c in java ip nsd nsd-checkconf dig curl python3 getent musl-gcc timeout; do
-  command -v "$c" >/dev/null 2>&1 || { echo "autopath.sh: missing command: $c" >&2; exit 2; }
-done
+require_commands java ip nsd nsd-checkconf dig curl python3 getent musl-gcc timeout
 
 PREFIX=ndns-ap-$$-
-LOCAL_IP=169.254.20.10
-CLUSTER_DNS=10.96.0.11 NODE_RESOLVER=10.96.0.12 SLOW_CLUSTER_DNS=10.96.0.13 SLOW_NODE_RESOLVER=10.96.0.14
-POD_GW=10.244.0.1 POD_IP=10.244.0.2
-WWW_IP=93.184.215.14 SVC_IP=10.96.5.1 DB_IP=10.96.6.1 API_IP=10.20.0.5
-LINK=nodelocaldns
+SLOW_CLUSTER_DNS=10.96.0.13 SLOW_NODE_RESOLVER=10.96.0.14
+DB_IP=10.96.6.1 API_IP=10.20.0.5
 DELAY_MS=50
 LATENCY_RUNS=${LATENCY_RUNS:-7}
-TMP=$(mktemp -d /tmp/nodedns-autopath.XXXXXX)
+make_tmp autopath
 
-# ------------------------------------------------------- process management --
-STARTED=() NAMESPACES=() NETNS_DIRS=() ETC_NETNS_CREATED=0 BG_PID=""
-start_bg() { # start_bg LOGFILE CMD... -> BG_PID (main shell)
-  local logf=$1; shift
-  "$@" >"$logf" 2>&1 </dev/null &
-  BG_PID=$!
-  STARTED+=("$BG_PID")
-}
-forget_pid() {
-  local keep=() p
-  for p in "${STARTED[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  STARTED=("${keep[@]}")
-}
-STOP_RC=""
-stop_pid() { # stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (8), then SIGKILL
-  local pid=$1 limit=${2:-8} i children
-  children=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ')
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 1 $((limit * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" $children 2>/dev/null; fi
-  wait "$pid" 2>/dev/null; STOP_RC=$?
-  forget_pid "$pid"
-}
-cleanup() {
-  local p n
-  for p in "${STARTED[@]}"; do stop_pid "$p" >/dev/null; done
-  for n in "${NAMESPACES[@]}"; do ip netns del "$n" 2>/dev/null; done
-  for n in "${NETNS_DIRS[@]}"; do rm -rf "/etc/netns/$n"; done
-  [ "$ETC_NETNS_CREATED" = 1 ] && rmdir /etc/netns 2>/dev/null
-  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "temp dir kept: $TMP"; else rm -rf "$TMP"; fi
-}
-trap cleanup EXIT
-trap 'echo "autopath.sh: interrupted"; exit 130' INT TERM
-
-# ------------------------------------------------------------------ checks --
-PASSED=0 FAILED=0
-check() { # check NAME CMD...: CMD prints the evidence and fails when the check fails
-  local name=$1 out rc; shift
-  out=$("$@" 2>&1); rc=$?
-  if [ $rc = 0 ]; then PASSED=$((PASSED + 1)); echo "PASS $name"
-  else FAILED=$((FAILED + 1)); echo "FAIL $name"; printf '%s\n' "$out" | head -n 40 | sed 's/^/      /'; fi
-  return $rc
-}
-expect_equal() { # expect_equal WHAT GOT WANT
-  [ "$2" = "$3" ] && return 0
-  echo "$1: expected"; echo "$3"; echo "got:"; echo "$2"; return 1
-}
-wait_until() { # wait_until SECONDS CMD...
-  local end=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  while :; do
-    "$@" >/dev/null 2>&1 && return 0
-    [ "$(date +%s%N)" -lt "$end" ] || return 1
-    sleep 0.2
-  done
-}
-
-# ------------------------------------------------------------- namespaces --
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-add_ns() { # add_ns NAME -> NS
-  NS=$PREFIX$1
-  ip netns add "$NS" || { echo "autopath.sh: cannot create namespace $NS" >&2; exit 2; }
-  NAMESPACES+=("$NS")
-  ip -n "$NS" link set lo up
-}
-netns_resolv_conf() { # netns_resolv_conf NS LINE...: what `ip netns exec NS` mounts on /etc/resolv.conf
-  [ -d /etc/netns ] || { mkdir /etc/netns && ETC_NETNS_CREATED=1; }
-  mkdir -p "/etc/netns/$1" && NETNS_DIRS+=("$1")
-  local ns=$1; shift
-  printf '%s\n' "$@" >"/etc/netns/$ns/resolv.conf"
-}
-
-answers_in() { # answers_in NS SERVER NAME ADDRESS: dig inside NS gets exactly ADDRESS
+# answers_udp_in NS SERVER NAME ADDRESS: dig inside NS gets exactly ADDRESS over UDP (the slow
+# relays speak only UDP)
+answers_udp_in() {
   local got; got=$(in_ns "$1" dig @"$2" +time=2 +tries=1 +short "$3" A 2>&1)
   [ "$got" = "$4" ] || { echo "dig @$2 $3 A in $1: expected '$4', got '$got'"; return 1; }
 }
@@ -140,68 +66,27 @@ ip -n "$NODE" link add "$LINK" type bridge          # the hand-made link (no dum
 ip -n "$NODE" addr add "$LOCAL_IP/32" dev "$LINK"
 ip -n "$NODE" link set "$LINK" up
 netns_resolv_conf "$NODE" "nameserver $NODE_RESOLVER" "search corp.example"
-cat >"$TMP/nsd.conf" <<CONF
-server:
-  ip-address: $CLUSTER_DNS@53
-  ip-address: $NODE_RESOLVER@53
-  do-ip6: no
-  server-count: 1
-  username: ""
-  chroot: ""
-  zonesdir: "$HERE/autopath/zones"
-  database: ""
-  zonelistfile: "$TMP/nsd.zonelist"
-  xfrdfile: "$TMP/nsd.xfrd.state"
-  xfrdir: "$TMP"
-  pidfile: "$TMP/nsd.pid"
-  logfile: "$TMP/nsd.log"
-  verbosity: 1
-  tcp-query-count: 0
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: cluster.local
-  zonefile: cluster.local.zone
-zone:
-  name: "."
-  zonefile: root.zone
-zone:
-  name: corp.example
-  zonefile: corp.example.zone
-CONF
-nsd-checkconf "$TMP/nsd.conf" || { echo "autopath.sh: generated nsd.conf is invalid" >&2; exit 2; }
-start_bg "$TMP/nsd.out" ip netns exec "$NODE" nsd -d -c "$TMP/nsd.conf"
-if ! wait_until 20 answers_in "$NODE" "$CLUSTER_DNS" svc-1.default.svc.cluster.local "$SVC_IP"; then
-  echo "autopath.sh: nsd did not start:" >&2; cat "$TMP/nsd.out" "$TMP/nsd.log" >&2 2>/dev/null; exit 2
-fi
+node_nsd_conf "$TMP" "$HERE/autopath/zones" cluster.local . corp.example >"$TMP/nsd.conf"
+start_node_nsd "$TMP"
 start_bg "$TMP/slow-cluster.log" ip netns exec "$NODE" python3 "$HERE/autopath/slow_upstream.py" \
   "$SLOW_CLUSTER_DNS" "$CLUSTER_DNS" "$DELAY_MS"
 start_bg "$TMP/slow-node.log" ip netns exec "$NODE" python3 "$HERE/autopath/slow_upstream.py" \
   "$SLOW_NODE_RESOLVER" "$NODE_RESOLVER" "$DELAY_MS"
 
-add_ns pod; POD=$NS
-ip -n "$NODE" link add vpod type veth peer name eth0 netns "$POD"
-ip -n "$NODE" addr add "$POD_GW/24" dev vpod
-ip -n "$NODE" link set vpod up
-ip -n "$POD" addr add "$POD_IP/24" dev eth0
-ip -n "$POD" link set eth0 up
-ip -n "$POD" route add "$LOCAL_IP/32" via "$POD_GW"
-netns_resolv_conf "$POD" "nameserver $LOCAL_IP" \
-  "search default.svc.cluster.local svc.cluster.local cluster.local corp.example" "options ndots:5"
+pod_ns "$NODE" pod corp.example
 
 if ! musl-gcc -static -O2 -o "$TMP/gai-musl" "$HERE/autopath/gai.c" 2>"$TMP/musl-gcc.log"; then
   echo "autopath.sh: musl-gcc failed:" >&2; cat "$TMP/musl-gcc.log" >&2; exit 2
 fi
 
 check "setup: nsd answers the node's resolver names on $NODE_RESOLVER (. wildcard, corp.example)" \
-  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $NODE_RESOLVER x.example.com $WWW_IP && answers_in $NODE $NODE_RESOLVER api.corp.example $API_IP"
+  sh -c "$(declare -f answers_udp_in in_ns); answers_udp_in $NODE $NODE_RESOLVER x.example.com $WWW_IP && answers_udp_in $NODE $NODE_RESOLVER api.corp.example $API_IP"
 # the relays were started before the pod namespace and musl-gcc, but python may still be starting
 # on a loaded machine: give them the time nsd gets
-wait_until 20 answers_in "$NODE" "$SLOW_NODE_RESOLVER" y0.example.com "$WWW_IP"
-wait_until 20 answers_in "$NODE" "$SLOW_CLUSTER_DNS" svc-1.default.svc.cluster.local "$SVC_IP"
+wait_until 20 answers_udp_in "$NODE" "$SLOW_NODE_RESOLVER" y0.example.com "$WWW_IP"
+wait_until 20 answers_udp_in "$NODE" "$SLOW_CLUSTER_DNS" svc-1.default.svc.cluster.local "$SVC_IP"
 check "setup: the slow relays answer through $SLOW_NODE_RESOLVER and $SLOW_CLUSTER_DNS" \
-  sh -c "$(declare -f answers_in in_ns); answers_in $NODE $SLOW_NODE_RESOLVER y.example.com $WWW_IP && answers_in $NODE $SLOW_CLUSTER_DNS svc-1.default.svc.cluster.local $SVC_IP"
+  sh -c "$(declare -f answers_udp_in in_ns); answers_udp_in $NODE $SLOW_NODE_RESOLVER y.example.com $WWW_IP && answers_udp_in $NODE $SLOW_CLUSTER_DNS svc-1.default.svc.cluster.local $SVC_IP"
 check "setup: the musl program is static (it resolves with musl, not the host's glibc)" \
   sh -c "file -b '$TMP/gai-musl' 2>/dev/null | grep -q 'statically linked' || ! ldd '$TMP/gai-musl' >/dev/null 2>&1"
 
@@ -232,24 +117,17 @@ $5
 COREFILE
 }
 
-DAEMON_PID="" DAEMON_LOG=""
-start_daemon() { # start_daemon NAME COREFILE: the jar in the node namespace, node mode without node networking (main shell)
+# start_autopath_daemon NAME COREFILE -> DAEMON_PID, DAEMON_LOG: the jar in the node namespace, node
+# mode without node networking and without the DaemonSet's template (lib/netns.sh's start_daemon
+# would render -basecorefile over -conf) (main shell)
+start_autopath_daemon() {
   DAEMON_LOG=$TMP/nodedns-$1.log
   start_bg "$DAEMON_LOG" ip netns exec "$NODE" env -u NODEDNS_RESOLV_CONF java ${NODEDNS_JAVA_OPTS:-} -jar "$JAR" \
     -localip "$LOCAL_IP" -conf "$2" -basecorefile "$TMP/no-template" -kubednscm "$TMP/no-configmap" \
     -setupinterface=false -setupiptables=false -metrics-listen-address ""
   DAEMON_PID=$BG_PID
 }
-expect_ready() { # expect_ready: the daemon just started answers on $LOCAL_IP:53 within 30 s
-  local end=$(( $(date +%s) + 30 ))
-  while [ "$(date +%s)" -lt "$end" ]; do
-    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "the daemon exited:"; tail -n 20 "$DAEMON_LOG"; return 1; }
-    answers_in "$NODE" "$LOCAL_IP" svc-1.default.svc.cluster.local "$SVC_IP" >/dev/null 2>&1 && return 0
-    sleep 0.3
-  done
-  echo "no answer on $LOCAL_IP:53 within 30 s:"; tail -n 20 "$DAEMON_LOG"; return 1
-}
-stop_daemon() { stop_pid "$DAEMON_PID" 15; check "$1: SIGTERM -> exit 0" expect_equal "exit status" "$STOP_RC" 0; }
+expect_answering() { expect_ready "$NODE" "$LOCAL_IP" "$DAEMON_PID" "$DAEMON_LOG"; }  # within READY_SECONDS (30)
 
 # metric SERIES-REGEX: the sum of every sample of the series (scraped in the node namespace)
 metric() {
@@ -303,19 +181,19 @@ expect_lookup() {
 
 # --- without autopath: the search path as the pods walk it -------------------
 corefile "$TMP/plain.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf "" ""
-start_daemon plain "$TMP/plain.Corefile"
-if check "plain: nodedns answers on $LOCAL_IP:53" expect_ready; then
+start_autopath_daemon plain "$TMP/plain.Corefile"
+if check "plain: nodedns answers on $LOCAL_IP:53" expect_answering; then
   for client in glibc musl; do
     check "plain: $client: one lookup of an external name: 10 queries received (5 names x A, AAAA), 10 upstream" \
       expect_lookup "$client" "plain-$client.example.com" "$WWW_IP" 10 10
   done
-  stop_daemon plain
+  stop_daemon "plain: SIGTERM -> exit 0"
 fi
 
 # --- with autopath: one round trip per lookup ---------------------------------
 corefile "$TMP/autopath.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf "    autopath /etc/resolv.conf" ""
-start_daemon autopath "$TMP/autopath.Corefile"
-if check "autopath: nodedns answers on $LOCAL_IP:53" expect_ready; then
+start_autopath_daemon autopath "$TMP/autopath.Corefile"
+if check "autopath: nodedns answers on $LOCAL_IP:53" expect_answering; then
   # the first lookup also learns that namespace default exists (default.svc.cluster.local, cached 30 s)
   check "autopath: glibc: first lookup: 2 queries received (A, AAAA: one round trip), 11 upstream (the namespace check once)" \
     expect_lookup glibc warm.example.com "$WWW_IP" 2 11
@@ -351,15 +229,15 @@ if check "autopath: nodedns answers on $LOCAL_IP:53" expect_ready; then
     expect_equal "dig status and answer count" \
     "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 nowhere.invalid.default.svc.cluster.local A | grep -oE 'status: [A-Z]+|ANSWER: [0-9]+' | tr '\n' ' ')" \
     "status: NXDOMAIN ANSWER: 0 "
-  stop_daemon autopath
+  stop_daemon "autopath: SIGTERM -> exit 0"
 fi
 
 # --- with autopath and filter_aaaa: AAAA never leaves the node ----------------
 corefile "$TMP/filter.Corefile" "$CLUSTER_DNS { force_tcp }" /etc/resolv.conf \
   "    autopath /etc/resolv.conf
     filter_aaaa" "    filter_aaaa"
-start_daemon filter "$TMP/filter.Corefile"
-if check "filter_aaaa: nodedns answers on $LOCAL_IP:53" expect_ready; then
+start_autopath_daemon filter "$TMP/filter.Corefile"
+if check "filter_aaaa: nodedns answers on $LOCAL_IP:53" expect_answering; then
   lookup glibc warm.example.com >/dev/null   # the namespace check, once
   for client in glibc musl; do
     f0=$(metric '^nodedns_filtered_aaaa_total')
@@ -371,7 +249,7 @@ if check "filter_aaaa: nodedns answers on $LOCAL_IP:53" expect_ready; then
   check "filter_aaaa: AAAA is NOERROR, no answer, the zone's SOA with TTL 30 in the authority section" \
     expect_equal "dig" "$(in_ns "$POD" dig @$LOCAL_IP +time=2 +tries=1 +noall +answer +authority www.example.com AAAA | awk '{ print $1, $2, $4 }')" \
     ". 30 SOA"
-  stop_daemon filter
+  stop_daemon "filter: SIGTERM -> exit 0"
 fi
 
 # --- latency with upstreams 50 ms away ----------------------------------------
@@ -389,11 +267,11 @@ declare -A LATENCY
 for mode in plain autopath; do
   extra=""; [ $mode = autopath ] && extra="    autopath /etc/resolv.conf"
   corefile "$TMP/slow-$mode.Corefile" "$SLOW_CLUSTER_DNS { prefer_udp }" "$SLOW_NODE_RESOLVER { prefer_udp }" "$extra" ""
-  start_daemon "slow-$mode" "$TMP/slow-$mode.Corefile"
-  if check "latency: $mode against upstreams ${DELAY_MS} ms away: nodedns answers" expect_ready; then
+  start_autopath_daemon "slow-$mode" "$TMP/slow-$mode.Corefile"
+  if check "latency: $mode against upstreams ${DELAY_MS} ms away: nodedns answers" expect_answering; then
     lookup glibc warm.example.com >/dev/null
     for client in glibc musl; do LATENCY[$mode,$client]=$(median_ms "$client" "lat-$mode"); done
-    stop_daemon "latency: $mode"
+    stop_daemon "latency: $mode: SIGTERM -> exit 0"
   fi
 done
 {
@@ -407,7 +285,4 @@ echo "latency of one lookup of a new external name (median of $LATENCY_RUNS), up
 sed 's/^/  /' "$TMP/latency.md"
 check "latency: every cell measured" expect_equal "cells" "$(grep -c ' ms |.* ms |' "$TMP/latency.md")" 2
 
-SUMMARY="$PASSED passed, $FAILED failed"
-echo "$SUMMARY"
-[ -n "${SYSTEM_SUMMARY_FILE:-}" ] && echo "$SUMMARY" >"$SYSTEM_SUMMARY_FILE"
-[ "$FAILED" = 0 ]
+finish_checks

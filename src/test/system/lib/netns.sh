@@ -1,4 +1,4 @@
-# lib/netns.sh - sourced by netns.sh and rollout.sh, after lib/checks.sh: the node and pod
+# lib/netns.sh - sourced by netns.sh, rollout.sh and autopath.sh, after lib/checks.sh: the node and pod
 # network namespaces of node-local-dns, nsd as kube-dns inside the node, the nodedns jar in
 # node-cache mode inside it, and the listings of link, rules and conntrack the checks compare.
 #
@@ -57,8 +57,8 @@ netns_resolv_conf() { # netns_resolv_conf NS LINE... : /etc/netns/NS/resolv.conf
 
 # --------------------------------------------------------------- the node --
 # node_ns NAME: a node namespace with the cluster's DNS (nsd) on kube-dns-up and the
-# node's resolv.conf; sets NODE, NODE_DIR, NSD_PID. Exits the script if nsd cannot serve:
-# without an upstream no check would mean anything.
+# node's resolv.conf; sets NODE, NODE_DIR, NSD_PID (start_node_nsd: exits the script if nsd
+# cannot serve).
 NODE="" NODE_DIR="" NSD_PID=""
 node_ns() {
   add_ns "$1"; NODE=$NS
@@ -68,25 +68,34 @@ node_ns() {
   ip -n "$NODE" addr add "$NODE_RESOLVER/32" dev kube-dns-up
   ip -n "$NODE" link set kube-dns-up up
   netns_resolv_conf "$NODE" "# the node's resolver: nsd inside this namespace" "nameserver $NODE_RESOLVER"
-  {
-    nsd_server_conf "$NODE_DIR" "$HERE/netns/zones" "$CLUSTER_DNS@53" "$NODE_RESOLVER@53"
-    cat <<EOF
+  node_nsd_conf "$NODE_DIR" "$HERE/netns/zones" cluster.local example.com >"$NODE_DIR/nsd.conf"
+  start_node_nsd "$NODE_DIR"
+}
+
+# node_nsd_conf DIR ZONESDIR ZONE... : the nsd.conf of the node's nsd, kube-dns on CLUSTER_DNS and
+# the node's resolver on NODE_RESOLVER, its state in DIR, zone Z from ZONESDIR/Z.zone ("." from root.zone)
+node_nsd_conf() {
+  local dir=$1 zonesdir=$2 z; shift 2
+  nsd_server_conf "$dir" "$zonesdir" "$CLUSTER_DNS@53" "$NODE_RESOLVER@53"
+  cat <<EOF
   tcp-query-count: 0
   rrl-ratelimit: 0
 remote-control:
   control-enable: no
-zone:
-  name: cluster.local
-  zonefile: cluster.local.zone
-zone:
-  name: example.com
-  zonefile: example.com.zone
 EOF
-  } >"$NODE_DIR/nsd.conf"
-  nsd-checkconf "$NODE_DIR/nsd.conf" || { echo "$ME: generated nsd.conf is invalid" >&2; exit 2; }
-  start_bg "$NODE_DIR/nsd.out" ip netns exec "$NODE" nsd -d -c "$NODE_DIR/nsd.conf"; NSD_PID=$BG_PID
+  for z in "$@"; do
+    if [ "$z" = . ]; then printf 'zone:\n  name: "."\n  zonefile: root.zone\n'
+    else printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "$z"; fi
+  done
+}
+
+# start_node_nsd DIR: nsd in NODE with DIR/nsd.conf -> NSD_PID, once it answers svc-1 on CLUSTER_DNS.
+# Exits the script if nsd cannot serve: without an upstream no check would mean anything.
+start_node_nsd() {
+  nsd-checkconf "$1/nsd.conf" || { echo "$ME: generated nsd.conf is invalid" >&2; exit 2; }
+  start_bg "$1/nsd.out" ip netns exec "$NODE" nsd -d -c "$1/nsd.conf"; NSD_PID=$BG_PID
   if ! wait_until 20 answers_in "$NODE" "$CLUSTER_DNS" "$SVC_NAME.default.svc.cluster.local" "$SVC_IP"; then
-    echo "$ME: nsd did not start in $NODE:" >&2; cat "$NODE_DIR/nsd.out" "$NODE_DIR/nsd.log" >&2 2>/dev/null; exit 2
+    echo "$ME: nsd did not start in $NODE:" >&2; cat "$1/nsd.out" "$1/nsd.log" >&2 2>/dev/null; exit 2
   fi
 }
 
@@ -106,16 +115,17 @@ pre_create_link() {
 
 # ---------------------------------------------------------------- the pod --
 POD=""
-pod_ns() { # pod_ns NODE NAME -> POD, joined to NODE by a veth pair, resolving through 169.254.20.10
-  add_ns "$2"; POD=$NS
-  ip -n "$1" link add vpod type veth peer name eth0 netns "$POD"
-  ip -n "$1" addr add "$POD_GW/24" dev vpod
-  ip -n "$1" link set vpod up
+pod_ns() { # pod_ns NODE NAME [SEARCH-DOMAIN...] -> POD, joined to NODE by a veth pair, resolving through 169.254.20.10
+  local node=$1 search="default.svc.cluster.local svc.cluster.local cluster.local" d
+  add_ns "$2"; POD=$NS; shift 2
+  for d in "$@"; do search+=" $d"; done   # the node's own search domains, which kubelet appends
+  ip -n "$node" link add vpod type veth peer name eth0 netns "$POD"
+  ip -n "$node" addr add "$POD_GW/24" dev vpod
+  ip -n "$node" link set vpod up
   ip -n "$POD" addr add "$POD_IP/24" dev eth0
   ip -n "$POD" link set eth0 up
   ip -n "$POD" route add "$LOCAL_IP/32" via "$POD_GW"
-  netns_resolv_conf "$POD" "nameserver $LOCAL_IP" "search default.svc.cluster.local svc.cluster.local cluster.local" \
-    "options ndots:5"
+  netns_resolv_conf "$POD" "nameserver $LOCAL_IP" "search $search" "options ndots:5"
 }
 
 # pod_addresses POD NAME: the distinct addresses glibc's getaddrinfo gives in the pod, one per line
