@@ -1,5 +1,6 @@
 package io.nodedns.app;
 
+import io.nodedns.cache.PredecessorMerge;
 import io.nodedns.cache.WarmCacheCounters;
 import io.nodedns.cache.WarmCacheStore;
 import java.nio.file.Path;
@@ -58,6 +59,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -95,6 +98,30 @@ public final class Daemon implements AutoCloseable {
     /** Warm restarts ({@code -cache-dir}); null when off. */
     private WarmCacheStore warmStore;
     private final WarmCacheCounters warmCounters = new WarmCacheCounters();
+    /** Waits for the file of the pod this one replaces; null when off or once over. Guarded by this. */
+    private PredecessorMerge predecessorMerge;
+    /** Ends the polling of {@link #predecessorMerge}; guarded by this. */
+    private Runnable stopPredecessorPolling = () -> { };
+
+    /**
+     * Runs a task every {@code period} until the returned action is run. How a daemon polls for its
+     * predecessor's cache file; tests pass one they drive by hand, so that no test sleeps.
+     */
+    @FunctionalInterface
+    public interface Repeater {
+        Runnable every(Duration period, Runnable task);
+    }
+
+    /** The {@link Repeater} of a running nodedns: one daemon thread, ended with the polling. */
+    public static final Repeater OWN_THREAD = (period, task) -> {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "nodedns-warm-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        return executor::shutdownNow;
+    };
 
     /**
      * The runtime objects of one Corefile.
@@ -164,8 +191,22 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
                                SetupErrors setupErrors, Consumer<String> onLoop, Path cacheDir, Clock wallClock)
             throws IOException {
+        return start(corefile, transport, setupMetricsAddress, setupErrors, onLoop, cacheDir, wallClock, OWN_THREAD);
+    }
+
+    /**
+     * {@link #start(Corefile, NettyTransport, InetSocketAddress, SetupErrors, Consumer, Path, Clock)}
+     * also merging the cache of the pod this one replaces in a surge rollout: with {@code cacheDir},
+     * {@code repeater} polls the directory every {@link PredecessorMerge#POLL_INTERVAL} for a file
+     * saved after this start, for at most {@link PredecessorMerge#WINDOW}, and merges it once.
+     */
+    static Daemon start(Corefile corefile, NettyTransport transport, InetSocketAddress setupMetricsAddress,
+                        SetupErrors setupErrors, Consumer<String> onLoop, Path cacheDir, Clock wallClock,
+                        Repeater repeater) throws IOException {
         Daemon daemon = new Daemon(transport, setupErrors, onLoop);
         daemon.warmStore = cacheDir == null ? null : new WarmCacheStore(cacheDir, wallClock, daemon.warmCounters);
+        // Read before the load: a file saved from here on is the predecessor's, not the one loaded.
+        long startedAtMillis = wallClock.millis();
         daemon.current = daemon.build(corefile, null);
         if (daemon.warmStore != null) {
             daemon.warmStore.load(daemon.warmBlocks());
@@ -178,6 +219,13 @@ public final class Daemon implements AutoCloseable {
             daemon.telemetry.startSetupMetrics(setupMetricsAddress);
             daemon.telemetry.apply(corefile, daemon.server, daemon.current.forwarderList());
             daemon.syncLoopDetectors();
+            if (daemon.warmStore != null) {
+                synchronized (daemon) {
+                    daemon.predecessorMerge = new PredecessorMerge(daemon.warmStore, wallClock, startedAtMillis);
+                    daemon.stopPredecessorPolling = repeater.every(PredecessorMerge.POLL_INTERVAL,
+                            daemon::pollPredecessor);
+                }
+            }
         } catch (IOException | RuntimeException e) {
             daemon.telemetry.close();
             try {
@@ -378,6 +426,27 @@ public final class Daemon implements AutoCloseable {
         return blocks;
     }
 
+    /**
+     * One poll for the predecessor's cache file ({@link PredecessorMerge}), under the lock so the
+     * blocks do not change under the merge; ends the polling when the watch is over or fails.
+     */
+    private synchronized void pollPredecessor() {
+        if (predecessorMerge == null) {
+            return;
+        }
+        boolean over;
+        try {
+            over = predecessorMerge.poll(this::warmBlocks);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.warning("warm restart: merging the predecessor's cache failed, not trying again: " + e);
+            over = true;
+        }
+        if (over) {
+            predecessorMerge = null;
+            stopPredecessorPolling.run();
+        }
+    }
+
     /** What warm restarts did, for metrics and tests. */
     public WarmCacheCounters warmCounters() {
         return warmCounters;
@@ -533,6 +602,8 @@ public final class Daemon implements AutoCloseable {
             // From here on reconfigure() refuses; the lock is not held while waiting below, so
             // nothing that needs it (a reload, a scrape of describe()) can stall the stop.
             stopped = true;
+            predecessorMerge = null;
+            stopPredecessorPolling.run();
             loopDetectors.values().forEach(LoopDetector::stop);
             telemetry.health().markStopping();
             lameduck = ProcessSettings.of(current.corefile()).lameduck();
@@ -545,12 +616,16 @@ public final class Daemon implements AutoCloseable {
         server.stop(DRAIN);
         synchronized (this) {
             // After the drain: the answers the last queries brought are in the file too.
-            if (warmStore != null) {
-                warmStore.save(warmBlocks());
+            try {
+                if (warmStore != null) {
+                    warmStore.save(warmBlocks());
+                }
+            } finally {
+                // save() counts its own failures; whatever escapes it must not leave sockets open.
+                current.forwarders().values().forEach(Forwarder::close);
+                retiring.forEach(Forwarder::close);
+                telemetry.close();
             }
-            current.forwarders().values().forEach(Forwarder::close);
-            retiring.forEach(Forwarder::close);
-            telemetry.close();
         }
     }
 

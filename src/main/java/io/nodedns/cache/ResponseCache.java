@@ -10,7 +10,9 @@ import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseKind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * The answers of one server block, in two bounded Caffeine caches as CoreDNS
@@ -154,23 +156,35 @@ public final class ResponseCache {
     }
 
     /**
-     * Every entry held now, stale ones included, as a warm restart saves them: key, lifetime, age
-     * on the cache's ticker, message bytes.
+     * Hands every entry held now, stale ones included, to {@code sink} one at a time, as a warm
+     * restart saves them: key, lifetime, age on the cache's ticker, message bytes. Only the entry
+     * being handed over is copied, so saving does not hold a second copy of the cache in heap.
+     *
+     * @param sink returns false to stop (the file is full)
      */
-    public List<WarmCacheFile.Entry> snapshot() {
+    public void forEachEntry(Predicate<WarmCacheFile.Entry> sink) {
         long now = ticker.read();
-        List<WarmCacheFile.Entry> out = new ArrayList<>();
         for (Cache<QuestionKey, CachedAnswer> c : List.of(success, denial)) {
-            c.asMap().forEach((key, entry) -> {
+            for (Map.Entry<QuestionKey, CachedAnswer> held : c.asMap().entrySet()) {
+                QuestionKey key = held.getKey();
+                CachedAnswer entry = held.getValue();
                 byte[] name = new byte[key.nameLength()];
                 for (int i = 0; i < name.length; i++) {
                     name[i] = key.nameByte(i);
                 }
-                out.add(new WarmCacheFile.Entry(name, key.qtype(), key.qclass(), key.dnssecOk(),
+                if (!sink.test(new WarmCacheFile.Entry(name, key.qtype(), key.qclass(), key.dnssecOk(),
                         key.checkingDisabled(), entry.lifetimeSeconds(), Math.max(0, now - entry.storedAtNanos()),
-                        entry.template().messageCopy()));
-            });
+                        entry.template().messageCopy()))) {
+                    return;
+                }
+            }
         }
+    }
+
+    /** Every entry held now ({@link #forEachEntry}), as a list: for tests. */
+    List<WarmCacheFile.Entry> snapshot() {
+        List<WarmCacheFile.Entry> out = new ArrayList<>();
+        forEachEntry(out::add);
         return out;
     }
 
@@ -184,6 +198,27 @@ public final class ResponseCache {
      * @return false if the entry is past its lifetime and the serve_stale window, or not cacheable
      */
     public boolean restore(QuestionKey key, AnswerTemplate answer, long lifetimeSeconds, long ageNanos) {
+        return restore(key, answer, lifetimeSeconds, ageNanos, false);
+    }
+
+    /**
+     * {@link #restore(QuestionKey, AnswerTemplate, long, long)}, but only if the cache holds nothing
+     * (fresh or stale) for {@code key}: a successor merging its predecessor's file keeps what it
+     * fetched itself, which is newer.
+     *
+     * @return false also when the key was held
+     */
+    public boolean restoreIfAbsent(QuestionKey key, AnswerTemplate answer, long lifetimeSeconds, long ageNanos) {
+        return restore(key, answer, lifetimeSeconds, ageNanos, true);
+    }
+
+    /** Whether an entry, fresh or stale, is held for {@code key}; records no hit or miss. */
+    public boolean holds(QuestionKey key) {
+        return success.asMap().containsKey(key) || denial.asMap().containsKey(key);
+    }
+
+    private boolean restore(QuestionKey key, AnswerTemplate answer, long lifetimeSeconds, long ageNanos,
+                            boolean onlyIfAbsent) {
         if (lifetimeSeconds <= 0 || policy.lifetimeSeconds(key, answer) <= 0 || ageNanos < 0) {
             return false;
         }
@@ -194,12 +229,15 @@ public final class ResponseCache {
         long now = ticker.read();
         HitFrequency hits = policy.prefetch().enabled() ? new HitFrequency(now, 0) : null;
         CachedAnswer entry = new CachedAnswer(answer, lifetimeSeconds, now - ageNanos, hits);
-        if (answer.kind() == ResponseKind.SUCCESS) {
-            success.put(key, entry);
-        } else {
-            denial.put(key, entry);
+        Cache<QuestionKey, CachedAnswer> target = answer.kind() == ResponseKind.SUCCESS ? success : denial;
+        if (!onlyIfAbsent) {
+            target.put(key, entry);
+            return true;
         }
-        return true;
+        // asMap() lookups record no hit or miss. putIfAbsent: an answer fetched between the check
+        // and the put wins.
+        Cache<QuestionKey, CachedAnswer> other = target == success ? denial : success;
+        return !other.asMap().containsKey(key) && target.asMap().putIfAbsent(key, entry) == null;
     }
 
     /** An entry's estimated heap bytes: message, name, {@link #ENTRY_OVERHEAD_BYTES}. */

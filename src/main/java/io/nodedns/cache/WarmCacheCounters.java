@@ -5,8 +5,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What warm restarts did ({@code -cache-dir}): entries saved and loaded, and files or blocks that
- * could not be used, by reason. Read by the metrics package at scrape time. Thread-safe.
+ * What warm restarts did ({@code -cache-dir}): entries saved and loaded (at start, and merged later
+ * from a predecessor's file: {@link PredecessorMerge}), and files, blocks or entries that could not
+ * be used, by reason. Read by the metrics package at scrape time. Thread-safe.
  */
 public final class WarmCacheCounters {
     /** Why a cache file, or one block of it, was not loaded (or the file not written). */
@@ -17,12 +18,20 @@ public final class WarmCacheCounters {
         VERSION,
         /** Shorter than its header says. */
         TRUNCATED,
-        /** The checksum (CRC32C) or the structure does not match. */
+        /**
+         * The checksum (CRC32C) or the structure does not match; or, once per entry, an entry whose
+         * message's question is not its key.
+         */
         CORRUPT,
-        /** Larger than {@link WarmCacheFile#MAX_FILE_BYTES}: not read at all. */
+        /**
+         * Larger than {@link WarmCacheFile#MAX_FILE_BYTES}: not read at all; or a save that reached
+         * it and left out the entries that did not fit.
+         */
         TOO_LARGE,
         /** Reading or writing the file failed (permissions, disk full...). */
         IO,
+        /** The heap ran out while saving: no file written, the stop went on. */
+        MEMORY,
         /** A saved block whose settings changed or that is gone from the Corefile; skipped. */
         BLOCK_CHANGED
     }

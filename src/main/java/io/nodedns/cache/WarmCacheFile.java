@@ -1,29 +1,41 @@
 package io.nodedns.cache;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * The binary format of a warm restart file ({@code -cache-dir}): the entries of each block's
  * cache with their age and wire bytes, under a wall-clock timestamp. Big-endian throughout:
  *
  * <pre>
- * header   magic "NODEDNS\x01" (8) | version u16 = 1 | reserved u16 = 0 | savedAtMillis i64 | bodyLength u32
- * body     blockCount u32, then per block:
- *            id (u16 length + UTF-8) | fingerprint (u16 length + UTF-8) | entryCount u32, then per entry:
- *              name (u8 length + lower-case wire name) | qtype u16 | qclass u16 | flags u8 (1 = DO, 2 = CD)
- *              | lifetimeSeconds u32 | ageNanos i64 (at save) | message (u16 length + bytes)
- * trailer  CRC32C of header and body, u32
+ * header   magic "NODEDNS\x01" (8) | version u16 = 2 | reserved u16 = 0 | savedAtMillis i64 | bodyLength u32
+ * body     per block: 1 (u8) | id (u16 length + UTF-8) | fingerprint (u16 length + UTF-8), then per entry:
+ *              1 (u8) | name (u8 length + lower-case wire name) | qtype u16 | qclass u16
+ *              | flags u8 (1 = DO, 2 = CD) | lifetimeSeconds u32 | ageNanos i64 (at save)
+ *              | message (u16 length + bytes)
+ *            then 0 (u8) after the block's last entry; 0 (u8) after the last block
+ * trailer  CRC32C of the body followed by the header, u32
  * </pre>
+ *
+ * Version 2 is written as a stream ({@link Writer}): markers instead of counts, because how many
+ * entries fit under {@link #MAX_FILE_BYTES} is known only while writing, and the body length is
+ * patched into the header at the end, which is why the checksum covers the header after the
+ * body. Version 1 files (counts up front, written from a copy of the whole cache in heap) are
+ * ignored as any other version.
  *
  * The check order gives each kind of bad file its own answer, none of them an exception the
  * caller has to guess at: a wrong magic is {@code FOREIGN}, an unknown version {@code VERSION}
@@ -34,7 +46,7 @@ import java.util.zip.CRC32C;
  */
 public final class WarmCacheFile {
     static final byte[] MAGIC = {'N', 'O', 'D', 'E', 'D', 'N', 'S', 1};
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     static final int HEADER_LENGTH = 8 + 2 + 2 + 8 + 4;
     static final int TRAILER_LENGTH = 4;
     /**
@@ -44,6 +56,9 @@ public final class WarmCacheFile {
     public static final int MAX_FILE_BYTES = 64 << 20;
     private static final int FLAG_DO = 1;
     private static final int FLAG_CD = 2;
+    /** Marks another block or entry; {@link #END} ends a block's entries, or the blocks. */
+    private static final int MORE = 1;
+    private static final int END = 0;
 
     private WarmCacheFile() {
     }
@@ -77,45 +92,153 @@ public final class WarmCacheFile {
         }
     }
 
-    /** The file's bytes; throws {@link IllegalArgumentException} past {@link #MAX_FILE_BYTES}. */
-    public static byte[] encode(Snapshot snapshot) {
-        ByteArrayOutputStream bodyBytes = new ByteArrayOutputStream();
-        try (DataOutputStream body = new DataOutputStream(bodyBytes)) {
-            body.writeInt(snapshot.blocks().size());
-            for (Block block : snapshot.blocks()) {
-                writeString(body, block.id());
-                writeString(body, block.fingerprint());
-                body.writeInt(block.entries().size());
-                for (Entry e : block.entries()) {
-                    body.writeByte(e.name().length);
-                    body.write(e.name());
-                    body.writeShort(e.qtype());
-                    body.writeShort(e.qclass());
-                    body.writeByte((e.dnssecOk() ? FLAG_DO : 0) | (e.checkingDisabled() ? FLAG_CD : 0));
-                    body.writeInt((int) Math.min(e.lifetimeSeconds(), 0xFFFF_FFFFL));
-                    body.writeLong(e.ageNanos());
-                    body.writeShort(e.message().length);
-                    body.write(e.message());
-                }
-                if (bodyBytes.size() > MAX_FILE_BYTES) {
-                    throw new IllegalArgumentException("cache snapshot exceeds " + MAX_FILE_BYTES + " bytes");
-                }
+    /**
+     * Streams a file to a channel: header, then each block and entry as given, then the checksum.
+     * Nothing but one entry at a time is held in heap (the image runs with a small heap; the caches
+     * can be tens of MiB). An entry or block that would take the file past {@link #MAX_FILE_BYTES}
+     * is refused and so is everything after it, so a full cache still saves what fits. Not
+     * thread-safe; IO failures are thrown as {@link UncheckedIOException} (the callers are lambdas).
+     */
+    public static final class Writer {
+        /** What {@link #finish()} still has to write: end of entries, end of blocks, checksum. */
+        private static final int CLOSING_BYTES = 1 + 1 + TRAILER_LENGTH;
+        private final FileChannel channel;
+        private final long savedAtMillis;
+        private final OutputStream raw;
+        private final CRC32C crc = new CRC32C();
+        private final DataOutputStream body;
+        private long bodyBytes;
+        private boolean inBlock;
+        private boolean full;
+        private int entries;
+
+        /** Starts the file at the channel's position 0 (a new, empty file), dated {@code savedAtMillis}. */
+        public Writer(FileChannel channel, long savedAtMillis) throws IOException {
+            this.channel = channel;
+            this.savedAtMillis = savedAtMillis;
+            this.raw = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+            // The body length is not known yet: a placeholder, patched by finish().
+            raw.write(header(0));
+            this.body = new DataOutputStream(new CheckedOutputStream(raw, crc));
+        }
+
+        /** Opens a block; false (and nothing written) if it does not fit: the file is full. */
+        public boolean beginBlock(String id, String fingerprint) {
+            closeBlock();
+            byte[] idBytes = utf8(id);
+            byte[] fingerprintBytes = utf8(fingerprint);
+            if (!fits(1 + 2 + idBytes.length + 2 + fingerprintBytes.length)) {
+                return false;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            try {
+                body.writeByte(MORE);
+                writeBytes16(body, idBytes);
+                writeBytes16(body, fingerprintBytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            bodyBytes += 1 + 2 + idBytes.length + 2 + fingerprintBytes.length;
+            inBlock = true;
+            return true;
         }
-        int bodyLength = bodyBytes.size();
-        if (bodyLength > MAX_FILE_BYTES - HEADER_LENGTH - TRAILER_LENGTH) {
-            throw new IllegalArgumentException("cache snapshot exceeds " + MAX_FILE_BYTES + " bytes");
+
+        /** Adds an entry to the open block; false (and nothing written) if it does not fit. */
+        public boolean entry(Entry e) {
+            if (!inBlock) {
+                throw new IllegalStateException("no block open");
+            }
+            int size = 1 + 1 + e.name().length + 2 + 2 + 1 + 4 + 8 + 2 + e.message().length;
+            if (e.name().length > 255 || e.message().length > 0xFFFF || !fits(size)) {
+                return !full;
+            }
+            try {
+                body.writeByte(MORE);
+                body.writeByte(e.name().length);
+                body.write(e.name());
+                body.writeShort(e.qtype());
+                body.writeShort(e.qclass());
+                body.writeByte((e.dnssecOk() ? FLAG_DO : 0) | (e.checkingDisabled() ? FLAG_CD : 0));
+                body.writeInt((int) Math.min(e.lifetimeSeconds(), 0xFFFF_FFFFL));
+                body.writeLong(e.ageNanos());
+                body.writeShort(e.message().length);
+                body.write(e.message());
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            bodyBytes += size;
+            entries++;
+            return true;
         }
-        ByteBuffer out = ByteBuffer.allocate(HEADER_LENGTH + bodyLength + TRAILER_LENGTH);
-        out.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putLong(snapshot.savedAtMillis())
-                .putInt(bodyLength);
-        out.put(bodyBytes.toByteArray());
-        CRC32C crc = new CRC32C();
-        crc.update(out.array(), 0, out.position());
-        out.putInt((int) crc.getValue());
-        return out.array();
+
+        /** True once something was refused for the bound: the file holds less than the caches. */
+        public boolean full() {
+            return full;
+        }
+
+        /** Entries written so far. */
+        public int entries() {
+            return entries;
+        }
+
+        /**
+         * Ends the body, writes the checksum and patches the body length into the header. The
+         * caller forces and closes the channel.
+         */
+        public void finish() throws IOException {
+            closeBlock();
+            body.writeByte(END);
+            bodyBytes++;
+            body.flush();
+            byte[] header = header((int) bodyBytes);
+            crc.update(header, 0, header.length);
+            raw.write(ByteBuffer.allocate(TRAILER_LENGTH).putInt((int) crc.getValue()).array());
+            raw.flush();
+            ByteBuffer patch = ByteBuffer.wrap(header);
+            long at = 0;
+            while (patch.hasRemaining()) {
+                at += channel.write(patch, at);
+            }
+        }
+
+        private void closeBlock() {
+            if (inBlock) {
+                try {
+                    body.writeByte(END);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                bodyBytes++;
+                inBlock = false;
+            }
+        }
+
+        private boolean fits(long bytes) {
+            if (!full && HEADER_LENGTH + bodyBytes + bytes + CLOSING_BYTES <= MAX_FILE_BYTES) {
+                return true;
+            }
+            full = true;
+            return false;
+        }
+
+        private byte[] header(int bodyLength) {
+            return ByteBuffer.allocate(HEADER_LENGTH).put(MAGIC).putShort((short) VERSION).putShort((short) 0)
+                    .putLong(savedAtMillis).putInt(bodyLength).array();
+        }
+    }
+
+    /**
+     * The timestamp of a file's header if it is one this version reads, else empty: what a
+     * successor polls for (24 bytes, not the whole file).
+     */
+    public static OptionalLong savedAtMillis(byte[] header) {
+        if (header.length < HEADER_LENGTH || !Arrays.equals(header, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            return OptionalLong.empty();
+        }
+        ByteBuffer in = ByteBuffer.wrap(header);
+        if (Short.toUnsignedInt(in.getShort(MAGIC.length)) != VERSION) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(in.getLong(MAGIC.length + 4));
     }
 
     /** Decodes a file's bytes, or says why it cannot. */
@@ -149,7 +272,8 @@ public final class WarmCacheFile {
                     + " bytes after the checksum");
         }
         CRC32C crc = new CRC32C();
-        crc.update(file, 0, (int) (HEADER_LENGTH + bodyLength));
+        crc.update(file, HEADER_LENGTH, (int) bodyLength);
+        crc.update(file, 0, HEADER_LENGTH);
         int stored = ByteBuffer.wrap(file, (int) (HEADER_LENGTH + bodyLength), TRAILER_LENGTH).getInt();
         if (stored != (int) crc.getValue()) {
             throw new FormatException(WarmCacheCounters.Failure.CORRUPT, "CRC32C mismatch");
@@ -157,14 +281,11 @@ public final class WarmCacheFile {
         ByteBuffer body = ByteBuffer.wrap(file, HEADER_LENGTH, (int) bodyLength).slice();
         try {
             List<Block> blocks = new ArrayList<>();
-            int blockCount = count(body, 4 + 2 + 2 + 4);
-            for (int b = 0; b < blockCount; b++) {
+            while (marker(body)) {
                 String id = readString(body);
                 String fingerprint = readString(body);
-                // The smallest entry: a root name (1 + 1), 2 + 2 + 1 + 4 + 8, an empty message (2).
-                int entryCount = count(body, 21);
-                List<Entry> entries = new ArrayList<>(entryCount);
-                for (int i = 0; i < entryCount; i++) {
+                List<Entry> entries = new ArrayList<>();
+                while (marker(body)) {
                     byte[] name = bytes(body, Byte.toUnsignedInt(body.get()));
                     int qtype = Short.toUnsignedInt(body.getShort());
                     int qclass = Short.toUnsignedInt(body.getShort());
@@ -190,13 +311,13 @@ public final class WarmCacheFile {
         }
     }
 
-    /** A count of items of at least {@code minItemBytes} each, checked against what is left. */
-    private static int count(ByteBuffer in, int minItemBytes) throws FormatException {
-        long n = Integer.toUnsignedLong(in.getInt());
-        if (n * minItemBytes > in.remaining()) {
-            throw new FormatException(WarmCacheCounters.Failure.CORRUPT, "a count of " + n + " does not fit");
+    /** Reads a {@link #MORE} or {@link #END} marker: true if another item follows. */
+    private static boolean marker(ByteBuffer in) throws FormatException {
+        int m = Byte.toUnsignedInt(in.get());
+        if (m != MORE && m != END) {
+            throw new FormatException(WarmCacheCounters.Failure.CORRUPT, "marker " + m + " is neither 0 nor 1");
         }
-        return (int) n;
+        return m == MORE;
     }
 
     private static byte[] bytes(ByteBuffer in, int length) {
@@ -208,11 +329,15 @@ public final class WarmCacheFile {
         return out;
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static byte[] utf8(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 0xFFFF) {
             throw new IllegalArgumentException("string too long: " + bytes.length);
         }
+        return bytes;
+    }
+
+    private static void writeBytes16(DataOutputStream out, byte[] bytes) throws IOException {
         out.writeShort(bytes.length);
         out.write(bytes);
     }

@@ -2,10 +2,12 @@ package io.nodedns.cache;
 
 import io.netty.buffer.Unpooled;
 import io.nodedns.wire.AnswerTemplate;
+import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.ResponseScanner;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.logging.Logger;
 
 /**
@@ -60,25 +63,33 @@ public final class WarmCacheStore {
     }
 
     /**
-     * Writes every block's entries, replacing the previous file atomically. Failures are logged and
-     * counted, not thrown: a stop must go on.
+     * Writes every block's entries, replacing the previous file atomically. The file is streamed
+     * ({@link WarmCacheFile.Writer}); at {@link WarmCacheFile#MAX_FILE_BYTES} it stops adding
+     * entries (one log line, counted as {@code TOO_LARGE}) and keeps what it wrote. Failures,
+     * running out of heap included, are logged and counted, not thrown: a stop must go on.
      *
      * @return the entries written, 0 on failure
      */
     public int save(List<Block> blocks) {
-        List<WarmCacheFile.Block> saved = blocks.stream()
-                .map(b -> new WarmCacheFile.Block(b.id(), b.fingerprint(), b.cache().snapshot())).toList();
-        int entries = saved.stream().mapToInt(b -> b.entries().size()).sum();
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
+        Path tmp = null;
+        WarmCacheFile.Writer writer;
         try {
-            byte[] bytes = WarmCacheFile.encode(new WarmCacheFile.Snapshot(clock.millis(), saved));
             Files.createDirectories(dir);
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
+            // Unique per writer: two instances stopping together (a surge rollout's old pod and a
+            // crash-looping new one) must not write into each other's temporary file.
+            tmp = Files.createTempFile(dir, FILE_NAME + ".", ".tmp");
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                writer = new WarmCacheFile.Writer(out, clock.millis());
+                for (Block b : blocks) {
+                    if (!writer.beginBlock(b.id(), b.fingerprint())) {
+                        break;
+                    }
+                    b.cache().forEachEntry(writer::entry);
+                    if (writer.full()) {
+                        break;
+                    }
                 }
+                writer.finish();
                 // On disk before the rename makes it the file: a power cut must not leave a renamed empty file.
                 out.force(true);
             }
@@ -88,14 +99,16 @@ public final class WarmCacheStore {
                 Files.move(tmp, file(), StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException | RuntimeException e) {
-            counters.count(WarmCacheCounters.Failure.IO);
-            LOG.warning("warm restart: could not write " + file() + ": " + e);
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // Nothing more to do: the next save truncates it.
-            }
-            return 0;
+            return saveFailed(WarmCacheCounters.Failure.IO, e, tmp);
+        } catch (OutOfMemoryError e) {
+            // What was being built is garbage now; the stop goes on to close forwarders and telemetry.
+            return saveFailed(WarmCacheCounters.Failure.MEMORY, e, tmp);
+        }
+        int entries = writer.entries();
+        if (writer.full()) {
+            counters.count(WarmCacheCounters.Failure.TOO_LARGE);
+            LOG.warning("warm restart: " + file() + " reached " + WarmCacheFile.MAX_FILE_BYTES
+                    + " bytes; the cache entries after the first " + entries + " were not saved");
         }
         counters.entriesSaved.add(entries);
         LOG.info("warm restart: saved " + entries + " cache entries of " + blocks.size() + " server blocks to "
@@ -103,29 +116,74 @@ public final class WarmCacheStore {
         return entries;
     }
 
+    private int saveFailed(WarmCacheCounters.Failure failure, Throwable e, Path tmp) {
+        counters.count(failure);
+        LOG.warning("warm restart: could not write " + file() + ": " + e);
+        if (tmp != null) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // Nothing more to do: a stray temporary file is never read.
+            }
+        }
+        return 0;
+    }
+
     /**
-     * Puts back what the file holds into the blocks with the same id and fingerprint.
+     * Puts back what the file holds into the blocks with the same id and fingerprint, at start.
      *
      * @return the entries loaded
      */
     public int load(List<Block> blocks) {
+        WarmCacheFile.Snapshot snapshot = read();
+        return snapshot == null ? 0 : apply(snapshot, blocks, false);
+    }
+
+    /**
+     * The timestamp in the file's header, if there is a file this version reads: what a successor
+     * polls for ({@link PredecessorMerge}), reading 24 bytes rather than the whole file.
+     */
+    public OptionalLong savedAtMillis() {
+        try (InputStream in = Files.newInputStream(file())) {
+            return WarmCacheFile.savedAtMillis(in.readNBytes(WarmCacheFile.HEADER_LENGTH));
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Merges the file into caches that are already serving: only keys a cache holds nothing for
+     * are filled (what this process fetched itself is newer), with the aging and validity rules
+     * of {@link #load}. Counted with the loaded entries.
+     *
+     * @return the entries merged
+     */
+    public int merge(List<Block> blocks) {
+        WarmCacheFile.Snapshot snapshot = read();
+        return snapshot == null ? 0 : apply(snapshot, blocks, true);
+    }
+
+    /** The file decoded, or null (logged and counted) if there is none or it cannot be used. */
+    private WarmCacheFile.Snapshot read() {
         byte[] bytes;
         try {
             bytes = readBounded(file());
         } catch (NoSuchFileException e) {
             LOG.info("warm restart: no " + file() + ", starting with empty caches");
-            return 0;
+            return null;
         } catch (TooLargeException e) {
             return ignore(WarmCacheCounters.Failure.TOO_LARGE, "over " + WarmCacheFile.MAX_FILE_BYTES + " bytes");
         } catch (IOException e) {
             return ignore(WarmCacheCounters.Failure.IO, e.toString());
         }
-        WarmCacheFile.Snapshot snapshot;
         try {
-            snapshot = WarmCacheFile.decode(bytes);
+            return WarmCacheFile.decode(bytes);
         } catch (WarmCacheFile.FormatException e) {
             return ignore(e.failure(), e.getMessage());
         }
+    }
+
+    private int apply(WarmCacheFile.Snapshot snapshot, List<Block> blocks, boolean merging) {
         long downNanos = Math.max(0, clock.millis() - snapshot.savedAtMillis()) * 1_000_000L;
         Map<String, Block> byId = new HashMap<>();
         for (Block b : blocks) {
@@ -133,6 +191,8 @@ public final class WarmCacheStore {
         }
         int loaded = 0;
         int dropped = 0;
+        int mismatched = 0;
+        int held = 0;
         for (WarmCacheFile.Block saved : snapshot.blocks()) {
             Block block = byId.get(saved.id());
             if (block == null || !block.fingerprint().equals(saved.fingerprint())) {
@@ -143,34 +203,81 @@ public final class WarmCacheStore {
                 continue;
             }
             for (WarmCacheFile.Entry e : saved.entries()) {
-                if (restore(block.cache(), e, downNanos)) {
-                    loaded++;
-                } else {
-                    dropped++;
+                switch (restore(block.cache(), e, downNanos, merging)) {
+                    case RESTORED -> loaded++;
+                    case MISMATCHED -> mismatched++;
+                    case HELD -> held++;
+                    case UNUSABLE -> dropped++;
                 }
             }
         }
+        for (int i = 0; i < mismatched; i++) {
+            counters.count(WarmCacheCounters.Failure.CORRUPT);
+        }
         counters.entriesLoaded.add(loaded);
-        LOG.info("warm restart: loaded " + loaded + " cache entries from " + file() + " (down "
-                + downNanos / 1_000_000L + " ms; " + dropped + " expired or unusable dropped)");
+        String ms = " (" + downNanos / 1_000_000L + " ms old; ";
+        if (merging) {
+            LOG.info("warm restart: merged " + loaded + " cache entries from the predecessor's " + file() + ms
+                    + held + " already cached, " + dropped + " expired or unusable, " + mismatched
+                    + " not answering their key dropped)");
+        } else {
+            LOG.info("warm restart: loaded " + loaded + " cache entries from " + file() + " (down "
+                    + downNanos / 1_000_000L + " ms; " + dropped + " expired or unusable, " + mismatched
+                    + " not answering their key dropped)");
+        }
         return loaded;
     }
 
-    private static boolean restore(ResponseCache cache, WarmCacheFile.Entry e, long downNanos) {
+    private enum Outcome { RESTORED, HELD, UNUSABLE, MISMATCHED }
+
+    private static Outcome restore(ResponseCache cache, WarmCacheFile.Entry e, long downNanos, boolean merging) {
         AnswerTemplate template = ResponseScanner.scan(Unpooled.wrappedBuffer(e.message()));
         if (template == null || e.name().length == 0 || e.name().length > 255) {
-            return false;
+            return Outcome.UNUSABLE;
+        }
+        if (!answersKey(e)) {
+            return Outcome.MISMATCHED;
         }
         QuestionKey key = QuestionKey.of(e.name(), e.qtype(), e.qclass(), e.dnssecOk(), e.checkingDisabled());
         long age = e.ageNanos() + downNanos;
-        return cache.restore(key, template, e.lifetimeSeconds(), age < 0 ? Long.MAX_VALUE : age);
+        age = age < 0 ? Long.MAX_VALUE : age;
+        if (!merging) {
+            return cache.restore(key, template, e.lifetimeSeconds(), age) ? Outcome.RESTORED : Outcome.UNUSABLE;
+        }
+        if (cache.holds(key)) {
+            return Outcome.HELD;
+        }
+        return cache.restoreIfAbsent(key, template, e.lifetimeSeconds(), age) ? Outcome.RESTORED : Outcome.UNUSABLE;
     }
 
-    private int ignore(WarmCacheCounters.Failure failure, String why) {
+    /**
+     * Whether the message's question (the scanner checked there is exactly one) is the entry's
+     * key: name (case-insensitively, RFC 4343), type and class. A file that passed its checksum
+     * but pairs a key with another name's answer would otherwise serve that answer for the key.
+     */
+    static boolean answersKey(WarmCacheFile.Entry e) {
+        byte[] m = e.message();
+        byte[] name = e.name();
+        int at = DnsWire.HEADER_LENGTH;
+        if (m.length < at + name.length + 4) {
+            return false;
+        }
+        // The question is the first name in the message: nothing earlier it could point to, so a
+        // compression pointer there cannot be nodedns's and compares unequal byte for byte.
+        for (int i = 0; i < name.length; i++) {
+            if (DnsWire.toLowerAscii(m[at + i]) != DnsWire.toLowerAscii(name[i])) {
+                return false;
+            }
+        }
+        ByteBuffer tail = ByteBuffer.wrap(m, at + name.length, 4);
+        return Short.toUnsignedInt(tail.getShort()) == e.qtype() && Short.toUnsignedInt(tail.getShort()) == e.qclass();
+    }
+
+    private WarmCacheFile.Snapshot ignore(WarmCacheCounters.Failure failure, String why) {
         counters.count(failure);
         LOG.warning("warm restart: ignored " + file() + " (" + failure.name().toLowerCase(java.util.Locale.ROOT)
-                + ": " + why + "), starting with empty caches");
-        return 0;
+                + ": " + why + "), its entries not used");
+        return null;
     }
 
     /** The file's bytes, reading at most one byte past the limit to tell an oversized file. */

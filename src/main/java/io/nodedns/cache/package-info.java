@@ -44,11 +44,15 @@
  * </ul>
  *
  * <h2>Warm restart</h2>
- * With {@code -cache-dir}, {@link io.nodedns.cache.WarmCacheStore} writes every block's entries
- * ({@link io.nodedns.cache.ResponseCache#snapshot()}) to a file at stop and puts back what is still
+ * With {@code -cache-dir}, {@link io.nodedns.cache.WarmCacheStore} streams every block's entries
+ * ({@link io.nodedns.cache.ResponseCache#forEachEntry}) to a file at stop and puts back what is still
  * fresh or stale-servable ({@link io.nodedns.cache.ResponseCache#restore}) at start, each entry aged
- * by the time nodedns was down; the format is {@link io.nodedns.cache.WarmCacheFile} (magic, version,
- * CRC32C, bounded size). Counted in {@link io.nodedns.cache.WarmCacheCounters}.
+ * by the file's age; the format is {@link io.nodedns.cache.WarmCacheFile} (magic, version 2, markers,
+ * CRC32C, 64 MiB bound at which a save stops adding entries). In a surge rollout the predecessor
+ * saves after this process started: {@link io.nodedns.cache.PredecessorMerge} polls for that file
+ * for a bounded window and merges it once, filling only keys the running cache does not hold
+ * ({@link io.nodedns.cache.ResponseCache#restoreIfAbsent}). Counted in
+ * {@link io.nodedns.cache.WarmCacheCounters} (a merge with the loaded entries).
  *
  * <h2>Corefile</h2>
  * <pre>

@@ -3,6 +3,7 @@ package io.nodedns.app;
 import static io.nodedns.app.DaemonFixture.ask;
 import static io.nodedns.app.DaemonFixture.hostPort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nodedns.cache.WarmCacheCounters;
@@ -13,6 +14,7 @@ import io.nodedns.upstream.FakeUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
@@ -111,5 +113,60 @@ class WarmRestartTest {
         ask(second.listeners().get(0), "app.example.", Type.A);
         assertEquals(2, upstream.queries(), "cold: asked the upstream again");
         second.stop();
+    }
+
+    /** A {@link Daemon.Repeater} the test runs by hand: no sleeps, no second thread. */
+    private static final class ManualRepeater implements Daemon.Repeater {
+        Runnable task;
+        Duration period;
+        boolean cancelled;
+
+        @Override
+        public Runnable every(Duration period, Runnable task) {
+            this.period = period;
+            this.task = task;
+            return () -> cancelled = true;
+        }
+    }
+
+    @Test
+    void aSurgeSuccessorMergesThePredecessorsCacheSavedAfterItsStartAndKeepsWhatItFetchedItself() throws Exception {
+        FakeUpstream upstream = fixture.upstream("192.0.2.7");
+        Daemon old = start(corefile(upstream, 300));
+        long ttl = ask(old.listeners().get(0), "only-old.example.", Type.A).getSection(Section.ANSWER).get(0).getTTL();
+        ask(old.listeners().get(0), "both.example.", Type.A);
+        assertEquals(2, upstream.queries());
+
+        // maxSurge: the new pod starts and is Ready while the old one still serves (no file yet).
+        wallMillis.addAndGet(1_000);
+        ManualRepeater repeater = new ManualRepeater();
+        Daemon successor = Daemon.start(CorefileParser.parse("test", corefile(upstream, 300), 53), fixture.transport(),
+                null, new SetupErrors(), message -> { }, dir, wall(), repeater);
+        assertEquals(Duration.ofSeconds(1), repeater.period);
+        ask(successor.listeners().get(0), "both.example.", Type.A);
+        assertEquals(3, upstream.queries(), "the successor fetched both.example. itself");
+        repeater.task.run();
+        assertEquals(0, successor.warmCounters().entriesLoaded.sum(), "nothing saved since its start yet");
+        assertFalse(repeater.cancelled);
+
+        // Then the old pod gets SIGTERM, drains and saves; 20 s later the successor polls.
+        wallMillis.addAndGet(1_000);
+        old.stop();
+        assertEquals(2, old.warmCounters().entriesSaved.sum());
+        wallMillis.addAndGet(20_000);
+        repeater.task.run();
+        assertEquals(1, successor.warmCounters().entriesLoaded.sum(), "only-old.example. merged, both.example. kept");
+        assertTrue(repeater.cancelled, "one merge, then the polling ends");
+
+        Message merged = ask(successor.listeners().get(0), "only-old.example.", Type.A);
+        assertEquals("192.0.2.7", ((ARecord) merged.getSection(Section.ANSWER).get(0)).getAddress().getHostAddress());
+        assertEquals(3, upstream.queries(), "a name the old pod had cached is a hit in the successor");
+        long mergedTtl = merged.getSection(Section.ANSWER).get(0).getTTL();
+        assertTrue(mergedTtl <= ttl - 20 && mergedTtl >= ttl - 23, "aged by the file's age: " + mergedTtl);
+        long ownTtl = ask(successor.listeners().get(0), "both.example.", Type.A).getSection(Section.ANSWER).get(0)
+                .getTTL();
+        assertTrue(ownTtl >= ttl - 3, "its own answer, not the old pod's aged one: " + ownTtl);
+        assertEquals(3, upstream.queries());
+        successor.stop();
     }
 }

@@ -11,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
+import io.nodedns.wire.AnswerTemplate;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +163,11 @@ class WarmCacheStoreTest {
         assertEquals(WarmCacheCounters.Failure.FOREIGN, loadBroken(new byte[0]));
 
         byte[] newer = good.clone();
-        newer[9] = 2;
+        newer[9] = 3;
+        assertEquals(WarmCacheCounters.Failure.VERSION, loadBroken(newer));
+        byte[] version1 = good.clone();
+        version1[9] = 1;
+        assertEquals(WarmCacheCounters.Failure.VERSION, loadBroken(version1), "version 1 files are ignored");
         assertEquals(WarmCacheCounters.Failure.VERSION, loadBroken(newer));
 
         assertEquals(WarmCacheCounters.Failure.TRUNCATED, loadBroken(java.util.Arrays.copyOf(good, good.length - 1)));
@@ -175,11 +182,16 @@ class WarmCacheStoreTest {
         byte[] longer = java.util.Arrays.copyOf(good, good.length + 3);
         assertEquals(WarmCacheCounters.Failure.CORRUPT, loadBroken(longer));
 
-        // A huge entry count with a valid checksum: refused before any allocation it asks for.
-        byte[] hugeCount = good.clone();
-        ByteBuffer.wrap(hugeCount).putInt(WarmCacheFile.HEADER_LENGTH, 0x7FFF_FFFF);
-        fixCrc(hugeCount);
-        assertEquals(WarmCacheCounters.Failure.CORRUPT, loadBroken(hugeCount));
+        // A marker that is neither "more" nor "end", with a valid checksum.
+        byte[] badMarker = good.clone();
+        badMarker[WarmCacheFile.HEADER_LENGTH] = 7;
+        fixCrc(badMarker);
+        assertEquals(WarmCacheCounters.Failure.CORRUPT, loadBroken(badMarker));
+        // A huge id length with a valid checksum: refused before any allocation it asks for.
+        byte[] hugeLength = good.clone();
+        ByteBuffer.wrap(hugeLength).putShort(WarmCacheFile.HEADER_LENGTH + 1, (short) 0xFFFF);
+        fixCrc(hugeLength);
+        assertEquals(WarmCacheCounters.Failure.CORRUPT, loadBroken(hugeLength));
 
         Path file = dir.resolve(WarmCacheStore.FILE_NAME);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
@@ -197,16 +209,24 @@ class WarmCacheStoreTest {
         }
     }
 
+    /** The checksum of version 2: the body, then the header (whose body length is patched last). */
     private static void fixCrc(byte[] file) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - 4);
+        crc.update(file, WarmCacheFile.HEADER_LENGTH, file.length - 4 - WarmCacheFile.HEADER_LENGTH);
+        crc.update(file, 0, WarmCacheFile.HEADER_LENGTH);
         ByteBuffer.wrap(file).putInt(file.length - 4, (int) crc.getValue());
     }
 
     @Test
     void aSaveReplacesTheFileAtomicallyAndAnUnwritableDirIsCountedNotThrown() throws Exception {
+        // Another writer's temporary file, mid-write: a save neither uses nor removes it.
+        Path othersTemp = Files.writeString(dir.resolve(WarmCacheStore.FILE_NAME + ".tmp"), "another writer");
         savedCache(0);
-        assertFalse(Files.exists(dir.resolve(WarmCacheStore.FILE_NAME + ".tmp")), "the temporary file was renamed");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(WarmCacheStore.FILE_NAME, othersTemp.getFileName().toString()),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "our temporary file was renamed");
+        }
+        assertEquals("another writer", Files.readString(othersTemp));
         Path notADir = Files.writeString(dir.resolve("file"), "x");
         WarmCacheCounters failing = new WarmCacheCounters();
         ResponseCache cache = new ResponseCache(policy(0), ticker1::get);
@@ -227,5 +247,140 @@ class WarmCacheStoreTest {
         assertNotNull(second.get(doKey));
         assertNull(second.get(key("a.example.")), "the DO+CD entry does not answer a plain query");
         assertTrue(second.get(doKey).isFresh(second.nowNanos()));
+    }
+
+    /** A file with one block holding {@code entries}, written with the streaming writer. */
+    private void writeFile(long savedAtMillis, WarmCacheFile.Entry... entries) throws Exception {
+        try (FileChannel out = FileChannel.open(dir.resolve(WarmCacheStore.FILE_NAME), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            WarmCacheFile.Writer writer = new WarmCacheFile.Writer(out, savedAtMillis);
+            assertTrue(writer.beginBlock("example.:53", FINGERPRINT));
+            for (WarmCacheFile.Entry e : entries) {
+                assertTrue(writer.entry(e));
+            }
+            writer.finish();
+        }
+    }
+
+    private static WarmCacheFile.Entry entry(String keyName, int qtype, String answerName) throws Exception {
+        return new WarmCacheFile.Entry(WireNames.toWire(keyName), qtype, DClass.IN, false, false, 100, 0,
+                answer(answerName, 100).messageCopy());
+    }
+
+    @Test
+    void anEntryWhoseMessageAsksAnotherQuestionIsSkippedAsCorrupt() throws Exception {
+        writeFile(T0, entry("a.example.", Type.A, "A.Example."), entry("b.example.", Type.A, "a.example."),
+                entry("c.example.", Type.AAAA, "c.example."), entry("d.example.", Type.A, "d.example."));
+        ResponseCache target = new ResponseCache(policy(0), ticker2::get);
+        assertEquals(2, store(T0).load(List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, target))),
+                "a.example. (its question in another case, RFC 4343) and d.example.");
+        assertNotNull(target.get(key("a.example.")));
+        assertNotNull(target.get(key("d.example.")));
+        assertNull(target.get(key("b.example.")), "a.example.'s answer is not b.example.'s");
+        assertNull(target.get(QuestionKey.of(WireNames.toWire("c.example."), Type.AAAA, DClass.IN, false, false)),
+                "an A answer is not an AAAA answer");
+        assertEquals(2, counters.failures(WarmCacheCounters.Failure.CORRUPT).sum());
+    }
+
+    @Test
+    void aMergeFillsOnlyTheKeysTheRunningCacheDoesNotHold() throws Exception {
+        savedCache(0);
+        ResponseCache running = new ResponseCache(policy(0), ticker2::get);
+        AnswerTemplate own = answer("a.example.", 300);
+        running.put(key("a.example."), own);
+        assertEquals(2, store(T0 + 1_000).merge(List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, running))),
+                "b.example. and missing.example.; a.example. was fetched by this process");
+        assertEquals(300, running.get(key("a.example.")).lifetimeSeconds(), "its own answer kept");
+        assertEquals(0, running.get(key("a.example.")).ageSeconds(running.nowNanos()));
+        assertEquals(11, running.get(key("b.example.")).ageSeconds(running.nowNanos()), "aged as a load ages");
+        assertNotNull(running.get(key("missing.example.")));
+        assertEquals(2, counters.entriesLoaded.sum());
+    }
+
+    @Test
+    void aSaveStopsAddingEntriesAtTheBoundAndKeepsWhatFits() throws Exception {
+        byte[] message = new byte[60_000];
+        byte[] name = WireNames.toWire("a.example.");
+        int entrySize = 1 + 1 + name.length + 2 + 2 + 1 + 4 + 8 + 2 + message.length;
+        String id = "example.:53";
+        int blockHead = 1 + 2 + id.length() + 2 + FINGERPRINT.length();
+        int fitting = (WarmCacheFile.MAX_FILE_BYTES - WarmCacheFile.HEADER_LENGTH - blockHead - 2 - 4) / entrySize;
+        Path file = dir.resolve(WarmCacheStore.FILE_NAME);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            WarmCacheFile.Writer writer = new WarmCacheFile.Writer(out, T0);
+            assertTrue(writer.beginBlock(id, FINGERPRINT));
+            int accepted = 0;
+            while (writer.entry(new WarmCacheFile.Entry(name, Type.A, DClass.IN, false, false, 100, 0, message))) {
+                accepted++;
+            }
+            assertEquals(fitting, accepted);
+            assertTrue(writer.full());
+            assertFalse(writer.beginBlock("other.:53", FINGERPRINT), "nothing more once full");
+            writer.finish();
+        }
+        long size = Files.size(file);
+        assertEquals(WarmCacheFile.HEADER_LENGTH + blockHead + (long) fitting * entrySize + 2 + 4, size);
+        assertTrue(size <= WarmCacheFile.MAX_FILE_BYTES);
+        WarmCacheFile.Snapshot read = WarmCacheFile.decode(Files.readAllBytes(file));
+        assertEquals(T0, read.savedAtMillis());
+        assertEquals(1, read.blocks().size());
+        assertEquals(fitting, read.blocks().get(0).entries().size());
+    }
+
+    @Test
+    void aSuccessorMergesOnlyAFileSavedAfterItsStartAndOnlyWithinTheWindow() throws Exception {
+        AtomicLong wall = new AtomicLong(T0);
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(wall.get());
+            }
+        };
+        writeFile(T0 - 1, entry("old.example.", Type.A, "old.example."));
+        ResponseCache running = new ResponseCache(policy(0), ticker2::get);
+        List<WarmCacheStore.Block> blocks = List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, running));
+        WarmCacheStore store = new WarmCacheStore(dir, clock, counters);
+        PredecessorMerge merge = new PredecessorMerge(store, clock, T0);
+        int[] asked = {0};
+        assertFalse(merge.poll(() -> {
+            asked[0]++;
+            return blocks;
+        }), "the file is the one loaded at start");
+        assertEquals(0, asked[0]);
+
+        wall.addAndGet(5_000);
+        writeFile(T0 + 4_000, entry("new.example.", Type.A, "new.example."));
+        assertTrue(merge.poll(() -> {
+            asked[0]++;
+            return blocks;
+        }), "merged: over");
+        assertEquals(1, asked[0]);
+        assertNotNull(running.get(key("new.example.")));
+        assertNull(running.get(key("old.example.")));
+        assertEquals(1, counters.entriesLoaded.sum());
+        assertTrue(merge.poll(() -> {
+            throw new AssertionError("merged once only");
+        }));
+
+        ResponseCache other = new ResponseCache(policy(0), ticker2::get);
+        PredecessorMerge late = new PredecessorMerge(store, clock, T0 + 5_000);
+        wall.set(T0 + 5_000 + PredecessorMerge.WINDOW.toMillis() - 1);
+        assertFalse(late.poll(() -> List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, other))));
+        wall.addAndGet(1);
+        assertTrue(late.poll(() -> List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, other))),
+                "the window passed");
+        writeFile(T0 + 200_000, entry("late.example.", Type.A, "late.example."));
+        assertTrue(late.poll(() -> List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, other))));
+        assertNull(other.get(key("late.example.")), "not merged after the window");
     }
 }
