@@ -26,7 +26,8 @@ public final class WarmCacheMetrics {
         for (WarmCacheCounters.Failure failure : WarmCacheCounters.Failure.values()) {
             FunctionCounter.builder("nodedns_cache_warm_failures", counters.failures(failure), LongAdder::sum)
                     .description("Warm restart files ignored (foreign, version, truncated, corrupt, too_large, io: "
-                            + "read or write failed) and saved server blocks skipped (block_changed).")
+                            + "read or write failed, memory: out of heap while saving) and saved server blocks "
+                            + "skipped (block_changed).")
                     .tag("reason", failure.name().toLowerCase(Locale.ROOT)).register(registry);
         }
     }
