@@ -17,9 +17,16 @@ import java.util.regex.Pattern;
 
 /**
  * Whether another process (a successor started by a rolling update with maxSurge) receives the DNS
- * of every local IP: it has an unconnected UDP socket bound to {@code IP:dnsPort} (or the
- * wildcard) that is not one of this process's sockets. When it does, the link and the rules are
- * its, and this process must leave them in place when it stops.
+ * of every local IP: it has an unconnected UDP socket bound to {@code IP:dnsPort} that is not one
+ * of this process's sockets. When it does, the link and the rules are its, and this process must
+ * leave them in place when it stops.
+ *
+ * <p>Only a socket a successor could hold counts: one of our own user (SO_REUSEPORT, which lets
+ * the successor bind our addresses, only groups sockets of the same effective uid, so a real
+ * successor always matches), bound to the wildcard only if we bind the wildcard too (in node mode
+ * nodedns binds each local IP). Otherwise a dnsmasq or BIND on {@code 0.0.0.0:53} or
+ * {@code [::]:53}, which has nothing to do with our link and rules, would count as a successor and
+ * leave them pointing at a server that does not serve the cluster.
  *
  * <p>Why the socket table and not a lease file: it is the kernel's own answer to the question
  * that matters (will the datagrams pods send still find a socket once this process is gone?). A
@@ -65,7 +72,7 @@ public final class SuccessorProbe implements BooleanSupplier {
         this.ownSockets = ownSockets;
     }
 
-    /** Reads this host's {@code /proc}: {@code net/udp}, {@code net/udp6} and {@code self/fd}. */
+    /** Reads this host's {@code /proc}: {@code net/udp}, {@code net/udp6}, {@code self/status} and {@code self/fd}. */
     public static SuccessorProbe of(NodeNetworkSettings settings) {
         Path proc = Path.of("/proc");
         return new SuccessorProbe(settings.localIps(), settings.dnsPort(), proc, Files::readString,
@@ -80,6 +87,7 @@ public final class SuccessorProbe implements BooleanSupplier {
     public boolean getAsBoolean() {
         List<UdpSocketTable.Socket> sockets = new ArrayList<>();
         Set<Long> own;
+        long uid;
         try {
             for (String file : List.of("net/udp", "net/udp6")) {
                 try {
@@ -89,18 +97,48 @@ public final class SuccessorProbe implements BooleanSupplier {
                 }
             }
             own = ownSockets.inodes();
+            uid = filesystemUid(reader.read(proc.resolve("self/status")));
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "cannot read the UDP socket table to look for a successor; assuming none", e);
             return false;
         }
+        // The wildcards our own DNS sockets are bound to (0.0.0.0 and :: are distinct binds).
+        Set<InetAddress> ownWildcards = new HashSet<>();
+        for (UdpSocketTable.Socket s : sockets) {
+            if (s.port() == dnsPort && own.contains(s.inode()) && s.local().isAnyLocalAddress()) {
+                ownWildcards.add(s.local());
+            }
+        }
         for (InetAddress ip : localIps) {
             boolean held = sockets.stream().anyMatch(s -> s.port() == dnsPort && !s.connected()
-                    && !own.contains(s.inode()) && UdpSocketTable.receives(s.local(), ip));
+                    && !own.contains(s.inode()) && s.uid() == uid
+                    && (!s.local().isAnyLocalAddress() || ownWildcards.contains(s.local()))
+                    && UdpSocketTable.receives(s.local(), ip));
             if (!held) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The filesystem uid of {@code /proc/self/status} ({@code Uid:} real, effective, saved,
+     * filesystem): a socket is owned by its creator's filesystem uid (net/socket.c sock_alloc), which
+     * is the effective uid unless setfsuid changed it. Both files are read in our user namespace,
+     * so the two numbers are mapped alike.
+     *
+     * @throws IllegalArgumentException if there is no well-formed {@code Uid:} line
+     */
+    static long filesystemUid(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("Uid:")) {
+                String[] f = line.substring(4).trim().split("\\s+");
+                if (f.length == 4) {
+                    return Long.parseLong(f[3]);
+                }
+            }
+        }
+        throw new IllegalArgumentException("no Uid: line of four numbers in /proc/self/status");
     }
 
     /** The inodes behind {@code socket:[N]} links of a {@code /proc/PID/fd} directory. */

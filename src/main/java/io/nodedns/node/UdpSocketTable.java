@@ -25,9 +25,11 @@ final class UdpSocketTable {
      * @param local     the address it is bound to (the wildcard when bound to none)
      * @param port      its local port
      * @param connected whether it is connected (it then only receives from its peer)
+     * @param uid       the user owning it (column 8: the creator's filesystem uid, the one SO_REUSEPORT
+     *                  compares)
      * @param inode     its socket inode, as {@code /proc/PID/fd/N -> socket:[inode]} names it
      */
-    record Socket(InetAddress local, int port, boolean connected, long inode) {}
+    record Socket(InetAddress local, int port, boolean connected, long uid, long inode) {}
 
     private UdpSocketTable() {}
 
@@ -45,7 +47,7 @@ final class UdpSocketTable {
             }
             String[] local = f[1].split(":");
             out.add(new Socket(address(local[0]), Integer.parseInt(local[1], 16), ESTABLISHED.equals(f[3]),
-                    Long.parseLong(f[9])));
+                    Long.parseLong(f[7]), Long.parseLong(f[9])));
         }
         return out;
     }

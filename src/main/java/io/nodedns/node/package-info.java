@@ -12,7 +12,8 @@
  *   NodeCacheRules        node-cache's 12 rules per local IP
  *   IptablesBackendDetector  nft or legacy, as kube-proxy's iptables-wrappers decides
  *                         handOver: instead of the teardown when a successor serves
- * SuccessorProbe          another process's unconnected UDP socket on every local IP's DNS port
+ * SuccessorProbe          another process's unconnected UDP socket of our uid on every local IP's DNS port
+ *                         (a wildcard one only if we bind the wildcard too)
  *   UdpSocketTable        /proc/net/udp and /proc/net/udp6 parsed (README "Rollouts and crashes")
  * CommandRunner           the only way to the system; ProcessCommandRunner runs real commands with a
  *                         timeout, tests record the command lines

@@ -54,8 +54,10 @@ import java.util.logging.Logger;
  * 5.3), so new queries go to the remaining sockets of the group (the successor's), while the
  * queue keeps what it holds (connect(2) does not purge it). Then the socket sends itself one
  * datagram, queued behind everything else, and the stop reads and answers until that marker.
- * Without a successor, new queries get ICMP port unreachable from then on (a client's fast
- * failure rather than a timeout on a socket nobody reads).
+ * Only a handover withdraws (the caller decides: it knows whether a successor serves): without
+ * one, the marker could not even come back in transparent mode, where the rules are gone when the
+ * stop begins and kube-proxy sends a datagram to the kube-dns ClusterIP elsewhere, and the drain
+ * would wait for it in vain. A stop without a withdrawal stops reading and answers what it read.
  */
 public final class DnsServer {
     private static final Logger LOG = Logger.getLogger(DnsServer.class.getName());
@@ -401,13 +403,13 @@ public final class DnsServer {
     }
 
     /**
-     * Stops serving: {@link #withdraw}s the UDP sockets, closes the TCP listeners, answers every
-     * query already queued in a withdrawn socket (until its marker) and stops reading the others
-     * and the TCP connections; waits for queries already read to be answered; then closes all
-     * channels. All that within {@code drain}.
+     * Stops serving: closes the TCP listeners, answers every query already queued in a socket
+     * {@link #withdraw} took out of its group before (a handover; until its marker) and stops
+     * reading the others and the TCP connections; waits for queries already read to be answered;
+     * then closes all channels. All that within {@code drain}. Withdraws nothing itself: see the
+     * class comment.
      */
     public void stop(Duration drain) throws InterruptedException {
-        withdraw();
         draining = true;
         long start = System.nanoTime();
         tcpListeners.close().awaitUninterruptibly();

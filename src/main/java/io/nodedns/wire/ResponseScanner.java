@@ -69,11 +69,13 @@ public final class ResponseScanner {
             long ttl = ttlSeconds(response.getUnsignedInt(p + 4));
             int rdlength = response.getUnsignedShort(p + 8);
             int rdata = p + 10;
+            // This record's own TTL counts too: it lies before the RDATA, so an RDATA name may point
+            // back at it (the owner cannot: it ends before the TTL).
+            ttlFields[i] = p + 4 - base;
             if (rdata + rdlength > end || !pointersStable(response, base, recordStart, p, ttlFields, i)
-                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i)) {
+                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i + 1)) {
                 return null;
             }
-            ttlFields[i] = p + 4 - base;
             boolean inAdditional = i >= answers + authority;
             if (inAdditional && (type == DnsWire.TYPE_OPT || type == TYPE_TSIG || type == TYPE_SIG)) {
                 if (tailStart < 0) {
@@ -225,8 +227,8 @@ public final class ResponseScanner {
      * occurrence) past the header, and every byte read after it must lie before it; positions then
      * only decrease, so there is no loop to follow, and only earlier records' TTLs can be met.
      *
-     * @param ttlFields the TTL fields of the {@code records} records before this one, relative to
-     *                  the message start
+     * @param ttlFields the TTL fields that lie before this name (the earlier records', and for an
+     *                  RDATA name its own record's), relative to the message start
      */
     private static boolean pointersStable(ByteBuf msg, int base, int nameStart, int nameEnd, int[] ttlFields,
                                           int records) {

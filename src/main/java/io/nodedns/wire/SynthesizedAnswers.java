@@ -52,7 +52,7 @@ public final class SynthesizedAnswers {
     /**
      * The answer to {@code asked} when its search found {@code found}'s name: the question is
      * {@code asked}'s, the answer section starts with {@code asked CNAME <found's name>} (TTL
-     * {@code cnameTtl}), followed by {@code found}'s records, header flags and RCODE (NOERROR). Each
+     * {@code cnameTtl}), followed by {@code found}'s records, header flags but AA, and RCODE (NOERROR). Each
      * copied TTL becomes {@code min(ttl, foundLifetime) - foundAge} (what a replay of {@code found}
      * would say, never below 0), then at most {@code ttlCap}.
      *
@@ -79,7 +79,9 @@ public final class SynthesizedAnswers {
             return null;
         }
         byte[] m = new byte[length];
-        int flags = ((f[2] & 0xFF) << 8 | (f[3] & 0xFF)) & ~DnsWire.RCODE_MASK;
+        // Without AA: whoever answered for found's name, nodedns made the CNAME and holds no zone for
+        // the asked name (RFC 1035 section 4.1.1: AA speaks for the question's name).
+        int flags = ((f[2] & 0xFF) << 8 | (f[3] & 0xFF)) & ~(DnsWire.RCODE_MASK | DnsWire.FLAG_AA);
         int p = header(m, flags, count(f, DnsWire.OFFSET_ANCOUNT) + 1, count(f, DnsWire.OFFSET_NSCOUNT),
                 count(f, DnsWire.OFFSET_ARCOUNT));
         p = question(m, p, asked);

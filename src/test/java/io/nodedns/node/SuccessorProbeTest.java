@@ -2,6 +2,7 @@ package io.nodedns.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -29,8 +30,19 @@ class SuccessorProbeTest {
 
     /** 169.254.20.10:53 on an IPv4 socket: inode, state (07 unconnected, 01 connected). */
     static String udp4(long inode, String state) {
-        return "  118: 0A14FEA9:0035 00000000:0000 " + state + " 00000000:00000000 00:00000000 00000000     0        0 "
-                + inode + " 2 0000000000000000 0\n";
+        return udp4("0A14FEA9", 0, inode, state);
+    }
+
+    /** {@code address}:53 on an IPv4 socket of user {@code uid}. */
+    static String udp4(String address, long uid, long inode, String state) {
+        return "  118: " + address + ":0035 00000000:0000 " + state + " 00000000:00000000 00:00000000 00000000 "
+                + String.format("%5d", uid) + "        0 " + inode + " 2 0000000000000000 0\n";
+    }
+
+    /** {@code /proc/self/status} of a process running as {@code uid} (only the lines around Uid:). */
+    static String status(long uid) {
+        return "Name:\tjava\nUmask:\t0022\nState:\tS (sleeping)\nPPid:\t0\nTracerPid:\t0\n"
+                + "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\nGid:\t0\t0\t0\t0\nFDSize:\t256\n";
     }
 
     /** 169.254.20.10:53 as Netty binds it: a dual-stack IPv6 socket with the IPv4-mapped address. */
@@ -43,7 +55,13 @@ class SuccessorProbeTest {
     static final String SELF_PEER = "0000000000000000FFFF00000A14FEA9:0035";
 
     private static SuccessorProbe probe(List<InetAddress> ips, String udp, String udp6, Set<Long> own) {
+        return probe(ips, udp, udp6, own, status(0));
+    }
+
+    private static SuccessorProbe probe(List<InetAddress> ips, String udp, String udp6, Set<Long> own,
+                                        String selfStatus) {
         Map<Path, String> files = new HashMap<>();
+        files.put(Path.of("/p/self/status"), selfStatus);
         files.put(Path.of("/p/net/udp"), udp);
         if (udp6 != null) {
             files.put(Path.of("/p/net/udp6"), udp6);
@@ -72,9 +90,11 @@ class SuccessorProbeTest {
                 + "   12: 000080FD00000000000000000A000000:1F90 " + NO_PEER + " 07 00000000:00000000 00:00000000 "
                 + "00000000     0        0 77 2 0000000000000000 0\n");
         assertEquals(List.of(
-                new UdpSocketTable.Socket(InetAddress.getByName("169.254.20.10"), 53, false, 1659013),
-                new UdpSocketTable.Socket(InetAddress.getByName("169.254.20.10"), 53, true, 1659014),
-                new UdpSocketTable.Socket(InetAddress.getByName("fd80::a"), 8080, false, 77)), sockets);
+                new UdpSocketTable.Socket(InetAddress.getByName("169.254.20.10"), 53, false, 0, 1659013),
+                new UdpSocketTable.Socket(InetAddress.getByName("169.254.20.10"), 53, true, 0, 1659014),
+                new UdpSocketTable.Socket(InetAddress.getByName("fd80::a"), 8080, false, 0, 77)), sockets);
+        assertEquals(List.of(new UdpSocketTable.Socket(InetAddress.getByName("0.0.0.0"), 53, false, 65534, 5)),
+                UdpSocketTable.parse(UDP_HEADER + udp4("00000000", 65534, 5, "07")));
     }
 
     @Test
@@ -101,11 +121,51 @@ class SuccessorProbeTest {
     }
 
     @Test
-    void aWildcardSocketReceivesForEveryLocalIpOfItsFamily() throws Exception {
-        String any4 = "    1: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 "
-                + "30 2 0000000000000000 0\n";
-        assertTrue(probe(ips("169.254.20.10"), UDP_HEADER + any4, null, Set.of()).getAsBoolean());
-        assertFalse(probe(ips("fd00::10"), UDP_HEADER + any4, null, Set.of()).getAsBoolean());
+    void whenWeBindTheWildcardAWildcardSocketReceivesForEveryLocalIpOfItsFamily() throws Exception {
+        String ownAny4 = udp4("00000000", 0, 31, "07");
+        String any4 = udp4("00000000", 0, 30, "07");
+        assertTrue(probe(ips("169.254.20.10"), UDP_HEADER + ownAny4 + any4, null, Set.of(31L)).getAsBoolean());
+        assertFalse(probe(ips("fd00::10"), UDP_HEADER + ownAny4 + any4, null, Set.of(31L)).getAsBoolean());
+    }
+
+    @Test
+    void aWildcardSocketIsNoSuccessorWhenWeBindEachLocalIp() throws Exception {
+        // Node mode: we hold 169.254.20.10:53 and 10.96.0.10:53; a dnsmasq of our uid holds 0.0.0.0:53 and [::]:53.
+        String ours = udp4(10, "07") + udp4("0A00600A", 0, 11, "07");
+        String dnsmasq4 = udp4("00000000", 0, 30, "07");
+        String dnsmasq6 = "    7: 00000000000000000000000000000000:0035 " + NO_PEER
+                + " 07 00000000:00000000 00:00000000 00000000     0        0 32 2 0000000000000000 0\n";
+        assertFalse(probe(ips("169.254.20.10", "10.96.0.10"), UDP_HEADER + ours + dnsmasq4, UDP6_HEADER + dnsmasq6,
+                Set.of(10L, 11L)).getAsBoolean());
+        // Nor when our wildcard is the other family's.
+        String ownAny6 = dnsmasq6.replace(" 32 2 ", " 33 2 ");
+        assertFalse(probe(ips("169.254.20.10"), UDP_HEADER + dnsmasq4, UDP6_HEADER + ownAny6, Set.of(33L))
+                .getAsBoolean(), "we bind [::], the other 0.0.0.0: not the same SO_REUSEPORT group");
+        // A real successor binds what we bind.
+        assertTrue(probe(ips("169.254.20.10", "10.96.0.10"), UDP_HEADER + ours + dnsmasq4 + udp4(20, "07")
+                + udp4("0A00600A", 0, 21, "07"), UDP6_HEADER + dnsmasq6, Set.of(10L, 11L)).getAsBoolean());
+    }
+
+    @Test
+    void aSocketOfAnotherUserIsNoSuccessor() throws Exception {
+        // A BIND running as uid 101 on the very addresses: it could not have joined our SO_REUSEPORT group.
+        String ours = udp4(10, "07");
+        assertFalse(probe(ips("169.254.20.10"), UDP_HEADER + ours + udp4("0A14FEA9", 101, 20, "07"), null,
+                Set.of(10L)).getAsBoolean());
+        assertTrue(probe(ips("169.254.20.10"), UDP_HEADER + ours + udp4("0A14FEA9", 101, 20, "07"), null,
+                Set.of(10L), status(101)).getAsBoolean(), "the same sockets seen by a nodedns running as 101");
+    }
+
+    @Test
+    void theFilesystemUidIsTheFourthUidField() {
+        assertEquals(1000, SuccessorProbe.filesystemUid("Name:\tx\nUid:\t0\t0\t0\t1000\nGid:\t0\t0\t0\t0\n"));
+        assertThrows(IllegalArgumentException.class, () -> SuccessorProbe.filesystemUid("Name:\tx\nGid:\t0\n"));
+    }
+
+    @Test
+    void anUnreadableStatusMeansNoSuccessor() throws Exception {
+        assertFalse(probe(ips("169.254.20.10"), UDP_HEADER + udp4(10, "07") + udp4(20, "07"), null, Set.of(10L),
+                "Name:\tjava\n").getAsBoolean());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -139,5 +140,52 @@ class DnsServerHandoverTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /**
+     * A stop without a handover withdraws nothing (no connect to itself, no marker): in transparent
+     * mode the marker could not come back (the rules are gone and kube-proxy sends it to the
+     * kube-dns ClusterIP elsewhere), and the drain would wait its whole budget for it. Seen from a
+     * client: during the stop the socket still takes datagrams, where a withdrawn one would have
+     * the kernel answer ICMP port unreachable.
+     */
+    @Test
+    void aStopWithoutAHandoverDoesNotWithdraw() throws Exception {
+        transport = NettyTransport.create(1, true);
+        DnsServer server = server(anyLoopbackPort());
+        server.start();
+        InetSocketAddress address = server.boundAddresses().get(0);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        transport.group().next().execute(() -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        CompletableFuture<Void> stopped;
+        try (DatagramSocket late = new DatagramSocket(anyLoopbackPort())) {
+            // The stop runs until it needs the blocked event loop (closing the TCP listener).
+            stopped = CompletableFuture.runAsync(() -> {
+                try {
+                    server.stop(Duration.ofSeconds(30));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(300);
+            late.connect(address);
+            late.setSoTimeout(1000);
+            byte[] q = Clients.query("late.local.", Type.A, 99).toWire();
+            late.send(new DatagramPacket(q, q.length));
+            // Queued in the unread socket, so no answer and no ICMP error.
+            assertThrows(SocketTimeoutException.class, () -> late.receive(new DatagramPacket(new byte[512], 512)));
+        } finally {
+            release.countDown();
+        }
+        stopped.get(15, TimeUnit.SECONDS);
     }
 }

@@ -153,6 +153,11 @@ public final class FuzzSeeds {
         seeds.put("pointer-loop-pair", params(0, 0, 0, 0xFFFF, 0, concat(header(8, 0x8180, 1, 1, 0, 0), question,
                 new byte[] {(byte) 0xC0, (byte) (answerAt + 16), 0, 5, 0, 1, 0, 0, 0, 60, 0, 2,
                     (byte) 0xC0, (byte) answerAt})));
+        // A CNAME whose target points at its own TTL (01 'A' 00 00 reads as "A."): the replay one
+        // second later writes 01 40 FF FF there, no name at all.
+        seeds.put("rdata-points-into-own-ttl", params(0, 0, 1, 0xFFFF, 0, concat(header(9, 0x8180, 1, 1, 0, 0),
+                question, new byte[] {(byte) 0xC0, 12, 0, 5, 0, 1, 1, 'A', 0, 0, 0, 2,
+                    (byte) 0xC0, (byte) (answerAt + 6)})));
         byte[] aWire = a.toWire();
         seeds.put("response-cut-short", params(0, 0, 0, 0xFFFF, 0, Arrays.copyOf(aWire, aWire.length - 5)));
         return seeds;

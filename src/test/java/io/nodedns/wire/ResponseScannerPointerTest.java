@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.ByteArrayOutputStream;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.Message;
 
 /**
@@ -81,5 +82,16 @@ class ResponseScannerPointerTest {
         bad.writeBytes(new byte[] {(byte) 0xC0, 12, 0, 99, 0, 1, 0, 0, 0, 60, 0, 2, (byte) 0xC0, 2});
         a(bad, 0xC0, 44);
         assertNull(scan(bad.toByteArray()));
+    }
+
+    @Test
+    void anRdataNamePointingIntoItsOwnRecordsTtlIsMalformed() throws Exception {
+        // CNAME at 32: owner C0 0C, type, class, TTL at 38 = 01 'A' 00 00, RDATA C0 26 (38). Upstream
+        // the target reads "A."; a replay that lowers the TTL rewrites the 'A' (or the length byte).
+        ByteArrayOutputStream out = response(1);
+        out.writeBytes(new byte[] {(byte) 0xC0, 12, 0, 5, 0, 1, 1, 'A', 0, 0, 0, 2, (byte) 0xC0, 38});
+        assertEquals("A.", ((CNAMERecord) new Message(out.toByteArray()).getSection(1).get(0))
+                .getTarget().toString());
+        assertNull(scan(out.toByteArray()));
     }
 }

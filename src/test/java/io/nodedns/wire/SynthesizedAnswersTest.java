@@ -1,7 +1,9 @@
 package io.nodedns.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
@@ -68,6 +70,29 @@ class SynthesizedAnswersTest {
         assertEquals(List.of("www.example.com. 70 IN MX 10 mail.www.example.com."), section(out, Section.ADDITIONAL));
         assertEquals(ResponseKind.SUCCESS, answer.kind());
         assertEquals(4, answer.ttlCount());
+    }
+
+    @Test
+    void theCnameAnswerIsNotAuthoritativeThoughTheFoundOneWas() throws Exception {
+        // kube-dns answers cluster names with AA; the CNAME nodedns puts before them is its own.
+        Name found = Name.fromString("www.example.com.");
+        Message m = new Message(8);
+        m.getHeader().setFlag(Flags.QR);
+        m.getHeader().setFlag(Flags.AA);
+        m.getHeader().setFlag(Flags.RD);
+        m.getHeader().setFlag(Flags.RA);
+        m.addRecord(Record.newRecord(found, Type.A, DClass.IN), Section.QUESTION);
+        m.addRecord(new ARecord(found, DClass.IN, 30, InetAddress.getByName("192.0.2.7")), Section.ANSWER);
+
+        Message out = parse(SynthesizedAnswers.cnameTo(ASKED, template(m), 100, 0, 5, 70));
+
+        assertFalse(out.getHeader().getFlag(Flags.AA));
+        assertTrue(out.getHeader().getFlag(Flags.QR));
+        assertTrue(out.getHeader().getFlag(Flags.RD));
+        assertTrue(out.getHeader().getFlag(Flags.RA));
+        assertEquals(List.of(
+                "www.example.com.ns1.svc.cluster.local. 5 IN CNAME www.example.com.",
+                "www.example.com. 30 IN A 192.0.2.7"), section(out, Section.ANSWER));
     }
 
     @Test
