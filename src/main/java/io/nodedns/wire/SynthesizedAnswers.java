@@ -52,7 +52,7 @@ public final class SynthesizedAnswers {
     /**
      * The answer to {@code asked} when its search found {@code found}'s name: the question is
      * {@code asked}'s, the answer section starts with {@code asked CNAME <found's name>} (TTL
-     * {@code cnameTtl}), followed by {@code found}'s records, header flags but AA, and RCODE (NOERROR). Each
+     * {@code cnameTtl}), followed by {@code found}'s records, header flags but AA and AD, and RCODE (NOERROR). Each
      * copied TTL becomes {@code min(ttl, foundLifetime) - foundAge} (what a replay of {@code found}
      * would say, never below 0), then at most {@code ttlCap}.
      *
@@ -80,8 +80,10 @@ public final class SynthesizedAnswers {
         }
         byte[] m = new byte[length];
         // Without AA: whoever answered for found's name, nodedns made the CNAME and holds no zone for
-        // the asked name (RFC 1035 section 4.1.1: AA speaks for the question's name).
-        int flags = ((f[2] & 0xFF) << 8 | (f[3] & 0xFF)) & ~(DnsWire.RCODE_MASK | DnsWire.FLAG_AA);
+        // the asked name (RFC 1035 section 4.1.1: AA speaks for the question's name). Without AD: the
+        // made-up CNAME is not validated data (RFC 4035 section 3.2.3).
+        int flags = ((f[2] & 0xFF) << 8 | (f[3] & 0xFF))
+                & ~(DnsWire.RCODE_MASK | DnsWire.FLAG_AA | DnsWire.FLAG_AD);
         int p = header(m, flags, count(f, DnsWire.OFFSET_ANCOUNT) + 1, count(f, DnsWire.OFFSET_NSCOUNT),
                 count(f, DnsWire.OFFSET_ARCOUNT));
         p = question(m, p, asked);
