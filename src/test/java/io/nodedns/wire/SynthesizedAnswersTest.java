@@ -73,7 +73,7 @@ class SynthesizedAnswersTest {
     }
 
     @Test
-    void theCnameAnswerIsNotAuthoritativeThoughTheFoundOneWas() throws Exception {
+    void theCnameAnswerIsNeitherAuthoritativeNorAuthenticThoughTheFoundOneWas() throws Exception {
         // kube-dns answers cluster names with AA; the CNAME nodedns puts before them is its own.
         Name found = Name.fromString("www.example.com.");
         Message m = new Message(8);
@@ -81,12 +81,14 @@ class SynthesizedAnswersTest {
         m.getHeader().setFlag(Flags.AA);
         m.getHeader().setFlag(Flags.RD);
         m.getHeader().setFlag(Flags.RA);
+        m.getHeader().setFlag(Flags.AD);
         m.addRecord(Record.newRecord(found, Type.A, DClass.IN), Section.QUESTION);
         m.addRecord(new ARecord(found, DClass.IN, 30, InetAddress.getByName("192.0.2.7")), Section.ANSWER);
 
         Message out = parse(SynthesizedAnswers.cnameTo(ASKED, template(m), 100, 0, 5, 70));
 
         assertFalse(out.getHeader().getFlag(Flags.AA));
+        assertFalse(out.getHeader().getFlag(Flags.AD), "the CNAME nodedns made is not validated data");
         assertTrue(out.getHeader().getFlag(Flags.QR));
         assertTrue(out.getHeader().getFlag(Flags.RD));
         assertTrue(out.getHeader().getFlag(Flags.RA));
