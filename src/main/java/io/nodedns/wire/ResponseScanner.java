@@ -177,46 +177,21 @@ public final class ResponseScanner {
         return message;
     }
 
-    /**
-     * The RDATA names that RFC 1035 §3.3 (and RFC 2782 servers in practice) may
-     * compress: after a fixed prefix, one or two names. Other types carry no pointers
-     * (RFC 3597 §4).
-     */
+    /** Moves the pointers in RDATA names ({@link RdataNames}) past the cut back; false if one is malformed. */
     private static boolean shiftRdataPointers(byte[] msg, int type, int rdata, int rdataEnd, int optStart,
                                               int optLength) {
-        int layout = rdataNameLayout(type);
-        if (layout < 0) {
-            return true;
+        RdataNames names = RdataNames.of(type, i -> msg[i] & 0xFF, rdata, rdataEnd);
+        if (names == RdataNames.MALFORMED) {
+            return false;
         }
-        int prefix = layout >>> 2;
-        int names = layout & 3;
-        int p = rdata + prefix;
-        for (int i = 0; i < names; i++) {
+        int p = names.start();
+        for (int n = names.count(); n > 0 && !(names.toEnd() && p >= rdataEnd); n--) {
             p = shiftPointers(msg, p, rdataEnd, optStart, optLength);
             if (p < 0) {
                 return false;
             }
         }
         return true;
-    }
-
-    /**
-     * Where the compressible names sit in RDATA of {@code type}: {@code prefix << 2 | names}, or -1
-     * for a type without them.
-     */
-    private static int rdataNameLayout(int type) {
-        switch (type) {
-            case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
-                return 1;
-            case 6: case 14: case 17: // SOA MINFO RP
-                return 2;
-            case 15: case 18: case 21: case 36: // MX AFSDB RT KX
-                return 2 << 2 | 1;
-            case 33: // SRV
-                return 6 << 2 | 1;
-            default:
-                return -1;
-        }
     }
 
     /**
@@ -279,15 +254,21 @@ public final class ResponseScanner {
         return below >= 0 && ttlFields[below] + 4 > q;
     }
 
-    /** {@link #pointersStable} for the names in RDATA of the types that may compress them; false if one is malformed. */
+    /**
+     * {@link #pointersStable} for every domain name in RDATA that a reader may decompress; false if
+     * one is malformed or the RDATA is too short for its type's layout. Not only RFC 1035's types:
+     * RFC 3597 section 4 lets receivers decompress RP, AFSDB, RT, SIG, PX, NXT, NAPTR and SRV too,
+     * and common readers (dnsjava among them) decompress any name field of a type they know, such as
+     * DNAME's target or NSEC's next name, though their senders must not compress them.
+     */
     private static boolean rdataPointersStable(ByteBuf msg, int base, int type, int rdata, int rdataEnd,
                                                int[] ttlFields, int records) {
-        int layout = rdataNameLayout(type);
-        if (layout < 0) {
-            return true;
+        RdataNames names = RdataNames.of(type, msg::getUnsignedByte, rdata, rdataEnd);
+        if (names == RdataNames.MALFORMED) {
+            return false;
         }
-        int p = rdata + (layout >>> 2);
-        for (int n = layout & 3; n > 0; n--) {
+        int p = names.start();
+        for (int n = names.count(); n > 0 && !(names.toEnd() && p >= rdataEnd); n--) {
             if (p > rdataEnd) {
                 return false;
             }
@@ -298,6 +279,76 @@ public final class ResponseScanner {
             p = nameEnd;
         }
         return true;
+    }
+
+    /**
+     * Where the domain names in RDATA of a type start and how many follow each other there: every
+     * name a reader may decompress. Not only RFC 1035's types: RFC 3597 section 4 lets receivers
+     * decompress RP, AFSDB, RT, SIG, PX, NXT, NAPTR and SRV too, and common readers (dnsjava among
+     * them) decompress any name field of a type they know, such as DNAME's target or NSEC's next
+     * name, though senders must not compress those.
+     *
+     * @param toEnd names follow each other up to the end of RDATA (HIP's rendezvous servers)
+     */
+    private record RdataNames(int start, int count, boolean toEnd) {
+        static final RdataNames NONE = new RdataNames(0, 0, false);
+        static final RdataNames MALFORMED = new RdataNames(0, 0, false);
+
+        static RdataNames of(int type, java.util.function.IntUnaryOperator u8, int rdata, int rdataEnd) {
+            switch (type) {
+                case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
+                case 23: case 30: case 39: case 47: case 249: case 250: // NSAP-PTR NXT DNAME NSEC TKEY TSIG
+                    return new RdataNames(rdata, 1, false);
+                case 6: case 14: case 17: case 58: // SOA MINFO RP TALINK
+                    return new RdataNames(rdata, 2, false);
+                case 15: case 18: case 21: case 36: case 64: case 65: case 107: // MX AFSDB RT KX SVCB HTTPS LP
+                    return new RdataNames(rdata + 2, 1, false);
+                case 26: // PX: preference, MAP822, MAPX400
+                    return new RdataNames(rdata + 2, 2, false);
+                case 33: // SRV: priority, weight, port, target
+                    return new RdataNames(rdata + 6, 1, false);
+                case 24: case 46: // SIG RRSIG: the signer after 18 fixed bytes
+                    return new RdataNames(rdata + 18, 1, false);
+                case 35: { // NAPTR: order, preference, flags, services, regexp, then the replacement
+                    int p = rdata + 4;
+                    for (int k = 0; k < 3; k++) {
+                        if (p >= rdataEnd) {
+                            return MALFORMED;
+                        }
+                        p += 1 + u8.applyAsInt(p);
+                    }
+                    return new RdataNames(p, 1, false);
+                }
+                case 45: // IPSECKEY: a name only for gateway type 3, after precedence, type, algorithm
+                    if (rdata + 3 > rdataEnd) {
+                        return MALFORMED;
+                    }
+                    return u8.applyAsInt(rdata + 1) == 3 ? new RdataNames(rdata + 3, 1, false) : NONE;
+                case 260: // AMTRELAY: a name only for relay type 3, after precedence and D/type
+                    if (rdata + 2 > rdataEnd) {
+                        return MALFORMED;
+                    }
+                    return (u8.applyAsInt(rdata + 1) & 0x7F) == 3 ? new RdataNames(rdata + 2, 1, false) : NONE;
+                case 38: { // A6: prefix length, the address suffix, then a prefix name unless the length is 0
+                    if (rdata >= rdataEnd) {
+                        return MALFORMED;
+                    }
+                    int prefixBits = u8.applyAsInt(rdata);
+                    if (prefixBits > 128) {
+                        return MALFORMED;
+                    }
+                    return prefixBits == 0 ? NONE : new RdataNames(rdata + 1 + (128 - prefixBits + 7) / 8, 1, false);
+                }
+                case 55: // HIP: HIT and public key, then rendezvous server names up to the end
+                    if (rdata + 4 > rdataEnd) {
+                        return MALFORMED;
+                    }
+                    return new RdataNames(rdata + 4 + u8.applyAsInt(rdata)
+                            + (u8.applyAsInt(rdata + 2) << 8 | u8.applyAsInt(rdata + 3)), Integer.MAX_VALUE, true);
+                default:
+                    return NONE;
+            }
+        }
     }
 
     /**

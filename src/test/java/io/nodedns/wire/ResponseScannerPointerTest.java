@@ -94,4 +94,22 @@ class ResponseScannerPointerTest {
                 .getTarget().toString());
         assertNull(scan(out.toByteArray()));
     }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "type {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {39, 47, 23, 30, 250})
+    void aNameFieldOfLaterTypesPointingIntoItsOwnTtlIsMalformedToo(int type) {
+        // DNAME, NSEC, NSAP-PTR, NXT, TSIG: a name first in RDATA, which readers decompress though
+        // senders must not compress it (the fuzzer's finding for DNAME).
+        ByteArrayOutputStream out = response(1);
+        out.writeBytes(new byte[] {(byte) 0xC0, 12, 0, (byte) type, 0, 1, 1, 'A', 0, 0, 0, 2, (byte) 0xC0, 38});
+        assertNull(scan(out.toByteArray()));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "type {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {39, 47})
+    void aNameFieldOfLaterTypesPointingBackAtTheQuestionIsKept(int type) throws Exception {
+        ByteArrayOutputStream out = response(1);
+        out.writeBytes(new byte[] {(byte) 0xC0, 12, 0, (byte) type, 0, 1, 0, 0, 0, 30, 0, 2, (byte) 0xC0, 12});
+        assertNotNull(scan(out.toByteArray()));
+    }
 }
