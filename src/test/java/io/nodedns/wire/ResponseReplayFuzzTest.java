@@ -258,13 +258,26 @@ class ResponseReplayFuzzTest {
             Record e = expected.get(i);
             Record a = actual.get(i);
             assertNotNull(a);
+            byte[] expectedRdata = section == Section.QUESTION ? null : canonicalRdata(e);
             boolean same = e.getName().equals(a.getName()) && e.getType() == a.getType()
                     && e.getDClass() == a.getDClass()
-                    && (section == Section.QUESTION || Arrays.equals(e.rdataToWireCanonical(), a.rdataToWireCanonical()));
+                    && (expectedRdata == null || Arrays.equals(expectedRdata, canonicalRdata(a)));
             assertTrue(same,
                     "record " + i + " of " + Section.string(section) + ": " + e + " became " + a);
             assertFalse(section != Section.QUESTION && a.getTTL() > e.getTTL() && e.getTTL() <= Integer.MAX_VALUE,
                     "TTL raised: " + e + " became " + a);
+        }
+    }
+
+    /**
+     * The record's RDATA as dnsjava writes it, or null when dnsjava cannot write a record it read
+     * (a WKS with an empty bitmap throws inside dnsjava): no oracle for that RDATA then.
+     */
+    private static byte[] canonicalRdata(Record r) {
+        try {
+            return r.rdataToWireCanonical();
+        } catch (RuntimeException dnsjavaCannot) {
+            return null;
         }
     }
 }
