@@ -72,8 +72,9 @@ public final class ResponseScanner {
             // This record's own TTL counts too: it lies before the RDATA, so an RDATA name may point
             // back at it (the owner cannot: it ends before the TTL).
             ttlFields[i] = p + 4 - base;
-            if (rdata + rdlength > end || !pointersStable(response, base, recordStart, p, ttlFields, i)
-                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i + 1)) {
+            if (rdata + rdlength > end || !pointersStable(response, base, recordStart, p, ttlFields, i, optStart, optLength)
+                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i + 1,
+                            optStart, optLength)) {
                 return null;
             }
             boolean inAdditional = i >= answers + authority;
@@ -204,9 +205,11 @@ public final class ResponseScanner {
      *
      * @param ttlFields the TTL fields that lie before this name (the earlier records', and for an
      *                  RDATA name its own record's), relative to the message start
+     * @param optStart  where the OPT record seen so far starts (relative), or -1: the template lacks
+     *                  its {@code optLength} bytes, so a name read across them would read other bytes
      */
     private static boolean pointersStable(ByteBuf msg, int base, int nameStart, int nameEnd, int[] ttlFields,
-                                          int records) {
+                                          int records, int optStart, int optLength) {
         if (nameEnd - nameStart < 2 || (msg.getUnsignedByte(nameEnd - 2) & 0xC0) != 0xC0) {
             return true;
         }
@@ -222,7 +225,8 @@ public final class ResponseScanner {
             if ((len & 0xC0) == 0xC0) {
                 // Each hop reads at least one label or ends the name, so a name of at most 255
                 // bytes never needs more than 127: a longer chain is built to cost time.
-                if (q + 2 > limit || ++hops > MAX_POINTER_HOPS || rewritten(q, 2, ttlFields, records)) {
+                if (q + 2 > limit || ++hops > MAX_POINTER_HOPS || rewritten(q, 2, ttlFields, records)
+                        || removed(q, 2, optStart, optLength)) {
                     return false;
                 }
                 limit = q;
@@ -231,7 +235,7 @@ public final class ResponseScanner {
             }
             length += len + 1;
             if ((len & 0xC0) != 0 || q + 1 + len > limit || length > DnsWire.MAX_NAME_LENGTH
-                    || rewritten(q, len + 1, ttlFields, records)) {
+                    || rewritten(q, len + 1, ttlFields, records) || removed(q, len + 1, optStart, optLength)) {
                 return false;
             }
             if (len == 0) {
@@ -242,6 +246,11 @@ public final class ResponseScanner {
     }
 
     private static final int MAX_POINTER_HOPS = DnsWire.MAX_NAME_LENGTH / 2;
+
+    /** Whether the {@code n} bytes at {@code q} overlap the OPT record the template leaves out. */
+    private static boolean removed(int q, int n, int optStart, int optLength) {
+        return optStart >= 0 && q < optStart + optLength && q + n > optStart;
+    }
 
     /**
      * Whether the {@code n} bytes at {@code q} overlap one of the first {@code records} TTL fields
@@ -262,7 +271,7 @@ public final class ResponseScanner {
      * DNAME's target or NSEC's next name, though their senders must not compress them.
      */
     private static boolean rdataPointersStable(ByteBuf msg, int base, int type, int rdata, int rdataEnd,
-                                               int[] ttlFields, int records) {
+                                               int[] ttlFields, int records, int optStart, int optLength) {
         RdataNames names = RdataNames.of(type, msg::getUnsignedByte, rdata, rdataEnd);
         if (names == RdataNames.MALFORMED) {
             return false;
@@ -273,7 +282,7 @@ public final class ResponseScanner {
                 return false;
             }
             int nameEnd = DnsWire.skipName(msg, p, rdataEnd);
-            if (nameEnd < 0 || !pointersStable(msg, base, p, nameEnd, ttlFields, records)) {
+            if (nameEnd < 0 || !pointersStable(msg, base, p, nameEnd, ttlFields, records, optStart, optLength)) {
                 return false;
             }
             p = nameEnd;
