@@ -84,17 +84,7 @@ class DnsServerHandoverTest {
         DnsServer server = server(anyLoopbackPort());
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch blocked = new CountDownLatch(1);
-        transport.group().next().execute(() -> {
-            blocked.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        CountDownLatch release = blockTheEventLoop();
         try (DatagramSocket queued = new DatagramSocket(anyLoopbackPort());
              DatagramSocket late = new DatagramSocket(anyLoopbackPort())) {
             queued.connect(address);
@@ -155,17 +145,7 @@ class DnsServerHandoverTest {
         DnsServer server = server(anyLoopbackPort());
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch blocked = new CountDownLatch(1);
-        transport.group().next().execute(() -> {
-            blocked.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        CountDownLatch release = blockTheEventLoop();
         CompletableFuture<Void> stopped;
         try (DatagramSocket late = new DatagramSocket(anyLoopbackPort())) {
             // The stop runs until it needs the blocked event loop (closing the TCP listener).
@@ -187,5 +167,24 @@ class DnsServerHandoverTest {
             release.countDown();
         }
         stopped.get(15, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Occupies the transport's only event loop until the returned latch is counted down, so that
+     * datagrams sent meanwhile stay queued in the socket.
+     */
+    private CountDownLatch blockTheEventLoop() throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        transport.group().next().execute(() -> {
+            blocked.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        return release;
     }
 }
