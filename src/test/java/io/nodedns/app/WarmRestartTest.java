@@ -10,13 +10,12 @@ import io.nodedns.cache.WarmCacheCounters;
 import io.nodedns.cache.WarmCacheStore;
 import io.nodedns.config.CorefileParser;
 import io.nodedns.metrics.SetupErrors;
+import io.nodedns.testing.MillisClock;
 import io.nodedns.upstream.FakeUpstream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -48,22 +47,7 @@ class WarmRestartTest {
     }
 
     private Clock wall() {
-        return new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(wallMillis.get());
-            }
-        };
+        return new MillisClock(wallMillis::get);
     }
 
     private Daemon start(String corefile) throws Exception {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nodedns.testing.MillisClock;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.WireNames;
 import io.nodedns.wire.AnswerTemplate;
@@ -330,22 +331,7 @@ class WarmCacheStoreTest {
     @Test
     void aSuccessorMergesOnlyAFileSavedAfterItsStartAndOnlyWithinTheWindow() throws Exception {
         AtomicLong wall = new AtomicLong(T0);
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(wall.get());
-            }
-        };
+        Clock clock = new MillisClock(wall::get);
         writeFile(T0 - 1, entry("old.example.", Type.A, "old.example."));
         ResponseCache running = new ResponseCache(policy(0), ticker2::get);
         List<WarmCacheStore.Block> blocks = List.of(new WarmCacheStore.Block("example.:53", FINGERPRINT, running));
