@@ -258,7 +258,8 @@ public final class DnsServer {
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
-                        ch.pipeline().addLast(new UdpQueryHandler(processor, limits.maxUdpSize(), () -> draining));
+                        UdpQueryHandler.pipelineFor(ch.pipeline(),
+                                new UdpQueryHandler(processor, limits.maxUdpSize(), () -> draining));
                     }
                 });
         int channels = 1;

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.nodedns.cache.CachedAnswer;
 import io.nodedns.wire.DnsWire;
@@ -15,9 +16,11 @@ import java.util.logging.Logger;
 
 /**
  * Serves DNS over one UDP channel. Not sharable: it owns the channel's parse
- * scratch space. Answers written while reading a batch (cache hits) are flushed
- * once per batch in {@link #channelReadComplete}, which the epoll transport turns
- * into one sendmmsg; answers arriving later from upstream are flushed at once.
+ * scratch space. Every answer is written with a flush; the {@link FlushConsolidationHandler} in
+ * front of it ({@link #pipelineFor}) turns the flushes of one event-loop turn into one: answers
+ * written while a batch of queries is read (cache hits) go out when the batch is done, answers to
+ * misses (written while an upstream connection reads its batch of responses) once that turn ends.
+ * The epoll transport sends each such run of datagrams with one sendmmsg.
  */
 final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
     private static final Logger LOG = Logger.getLogger(UdpQueryHandler.class.getName());
@@ -27,8 +30,6 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     private final java.util.function.BooleanSupplier draining;
     private final ParsedQuery scratch = new ParsedQuery();
     private Channel channel;
-    private boolean reading;
-    private boolean needsFlush;
     /**
      * Set by {@link DnsServer#withdraw} before it connects the socket to this address (itself) and
      * sends it one datagram: the drain marker. The socket's receive queue is FIFO and, connected,
@@ -49,6 +50,18 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         this.maxUdpSize = maxUdpSize;
         this.draining = draining;
     }
+
+    /**
+     * The handlers of a UDP listener channel: flush consolidation, then this handler. Up to
+     * {@link #FLUSHES_PER_SEND} answers share one flush; the consolidation handler also flushes at
+     * the end of every read batch and, outside reads, once per event-loop turn.
+     */
+    static void pipelineFor(io.netty.channel.ChannelPipeline pipeline, UdpQueryHandler handler) {
+        pipeline.addLast(new FlushConsolidationHandler(FLUSHES_PER_SEND, true), handler);
+    }
+
+    /** Answers per sendmmsg at most: Netty's epoll sends up to IOV_MAX (1024) datagrams per call. */
+    static final int FLUSHES_PER_SEND = 256;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -83,22 +96,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
             packet.release();
             return;
         }
-        reading = true;
         try {
             InetSocketAddress sender = packet.sender();
             boolean ipv6 = sender != null && sender.getAddress() instanceof java.net.Inet6Address;
             processor.process(packet.content(), scratch, this, sender, false, ipv6, ctx.alloc());
         } finally {
             packet.release();
-        }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        reading = false;
-        if (needsFlush) {
-            needsFlush = false;
-            ctx.flush();
         }
     }
 
@@ -137,13 +140,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
 
     /** Takes ownership of {@code out}. */
     private void send(ByteBuf out, Object client) {
-        DatagramPacket packet = new DatagramPacket(out, (InetSocketAddress) client);
-        if (reading && channel.eventLoop().inEventLoop()) {
-            channel.write(packet, channel.voidPromise());
-            needsFlush = true;
-        } else {
-            channel.writeAndFlush(packet, channel.voidPromise());
-        }
+        channel.writeAndFlush(new DatagramPacket(out, (InetSocketAddress) client), channel.voidPromise());
     }
 
     @Override

@@ -3,7 +3,9 @@ package io.nodedns.upstream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -38,7 +40,13 @@ final class UdpSocket extends UpstreamChannel {
                 .group(pool.loop())
                 .channel(pool.transport().datagramChannelClass())
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECEIVE_BUFFER_BYTES))
-                .handler(new UdpResponseHandler())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // Queries of one event-loop turn go out in one sendmmsg.
+                        ch.pipeline().addLast(UpstreamChannel.flushConsolidation(), new UdpResponseHandler());
+                    }
+                })
                 .connect(pool.address());
     }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.collection.IntObjectHashMap;
 import io.nodedns.wire.DnsWire;
 import java.util.ArrayDeque;
@@ -47,6 +48,18 @@ abstract class UpstreamChannel {
         this.openedAtNanos = pool.nanoTime();
         this.lastActiveNanos = openedAtNanos;
     }
+
+    /**
+     * The first handler of every upstream socket: {@link #send} writes each query with a flush, and
+     * this turns the flushes of one event-loop turn into one (a write or sendmmsg per batch of
+     * client queries read, instead of a system call per query; on loopback each call also runs the
+     * upstream's receive path). At most {@link #QUERIES_PER_FLUSH} queries wait for a flush.
+     */
+    static FlushConsolidationHandler flushConsolidation() {
+        return new FlushConsolidationHandler(QUERIES_PER_FLUSH, true);
+    }
+
+    static final int QUERIES_PER_FLUSH = 256;
 
     /** Starts the asynchronous connect; the returned future's channel is this one's socket. */
     abstract ChannelFuture connect();
