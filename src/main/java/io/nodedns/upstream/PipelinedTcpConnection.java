@@ -33,7 +33,9 @@ final class PipelinedTcpConnection extends UpstreamChannel {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new ResponseFrameDecoder(), new TcpResponseHandler());
+                        // Queries of one event-loop turn (a batch of client reads) go out in one write.
+                        ch.pipeline().addLast(UpstreamChannel.flushConsolidation(), new ResponseFrameDecoder(),
+                                new TcpResponseHandler());
                     }
                 })
                 .connect(pool.address());
@@ -57,20 +59,15 @@ final class PipelinedTcpConnection extends UpstreamChannel {
     }
 
     /**
-     * Splits the stream into messages. Each message is copied into its own right-sized buffer
-     * instead of the decoder's default slice, because the receiver may cache it for minutes and
-     * a slice would pin the whole cumulation buffer.
+     * Splits the stream into messages: each a retained slice of the decoder's buffer (the
+     * decoder's default), not a copy. The receivers scan or read a response and release it at once
+     * (the cache keeps its own copy, {@link io.nodedns.wire.AnswerTemplate}), so a slice pins the
+     * buffer only while its read batch is processed. The message's ID is rewritten in place
+     * ({@link ForwardRequest}), which the decoder never reads again.
      */
     private static final class ResponseFrameDecoder extends LengthFieldBasedFrameDecoder {
         ResponseFrameDecoder() {
             super(DnsWire.MAX_MESSAGE_LENGTH + 2, 0, 2, 0, 2);
-        }
-
-        @Override
-        protected ByteBuf extractFrame(ChannelHandlerContext ctx, ByteBuf buffer, int index, int length) {
-            ByteBuf message = ctx.alloc().buffer(length, length);
-            message.writeBytes(buffer, index, length);
-            return message;
         }
     }
 
