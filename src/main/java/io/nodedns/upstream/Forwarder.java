@@ -128,7 +128,7 @@ public final class Forwarder implements AutoCloseable {
         copy.writeBytes(query, query.readerIndex(), length);
         int loopIndex = homeLoopIndex();
         EventLoop loop = loops[loopIndex];
-        ForwardRequest request = new ForwardRequest(this, loop, loopIndex, copy, questionLength,
+        ForwardRequest request = new ForwardRequest(this, loopIndex, copy, questionLength,
                 settings.transport().startsWithTcp(clientUsedTcp));
         if (loop.inEventLoop()) {
             request.start();
