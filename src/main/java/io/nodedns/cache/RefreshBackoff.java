@@ -68,7 +68,11 @@ public final class RefreshBackoff {
 
     /** A refresh of {@code key} succeeded: the next failure starts over at the minimum backoff. */
     public void succeeded(QuestionKey key) {
-        failures.invalidate(key);
+        // Looked up first: Caffeine's removal allocates even for an absent key, and most keys
+        // never failed.
+        if (failures.getIfPresent(key) != null) {
+            failures.invalidate(key);
+        }
     }
 
     /** The backoff after {@code count} consecutive failures: 1 s, 2 s, 4 s ... 30 s. */

@@ -133,8 +133,8 @@ public final class ResponseCache {
         long lifetime = policy.lifetimeSeconds(key, answer);
         if (lifetime <= 0) {
             if (refreshesData(answer)) {
-                success.invalidate(key);
-                denial.invalidate(key);
+                forget(success, key);
+                forget(denial, key);
             }
             return new CachedAnswer(answer, Long.MAX_VALUE, now);
         }
@@ -146,13 +146,24 @@ public final class ResponseCache {
         }
         CachedAnswer entry = new CachedAnswer(answer, lifetime, now, hits);
         if (answer.kind() == ResponseKind.SUCCESS) {
-            denial.invalidate(key);
+            forget(denial, key);
             success.put(key, entry);
         } else {
-            success.invalidate(key);
+            forget(success, key);
             denial.put(key, entry);
         }
         return entry;
+    }
+
+    /**
+     * Removes {@code key} from {@code cache} if it is there. Checked first because Caffeine's
+     * removal allocates even for an absent key, and a key is rarely in the other cache; containsKey
+     * neither allocates nor counts as a read.
+     */
+    private static void forget(Cache<QuestionKey, CachedAnswer> cache, QuestionKey key) {
+        if (cache.asMap().containsKey(key)) {
+            cache.invalidate(key);
+        }
     }
 
     /**

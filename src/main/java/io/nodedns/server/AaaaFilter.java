@@ -1,6 +1,7 @@
 package io.nodedns.server;
 
 import io.nodedns.wire.AnswerTemplate;
+import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.SynthesizedAnswers;
 import io.nodedns.wire.WireNames;
@@ -25,7 +26,7 @@ public final class AaaaFilter {
 
     /** The index of the zone whose SOA answers {@code key}, or -1 when it is not filtered. */
     int filteredZone(QuestionKey key) {
-        if (key.qtype() != AutopathRules.TYPE_AAAA || key.isInAnyZone(except)) {
+        if (key.qtype() != DnsWire.TYPE_AAAA || key.isInAnyZone(except)) {
             return -1;
         }
         // The longest zone that contains the name owns the SOA, as the longest block zone owns the query.

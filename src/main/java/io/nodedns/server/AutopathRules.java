@@ -22,8 +22,6 @@ import java.util.Set;
  * {@code NAME.svc.ZONE, NAME.ZONE, NAME.<node domain>..., NAME.}, as the resolver would.
  */
 public final class AutopathRules {
-    static final int TYPE_A = 1;
-    static final int TYPE_AAAA = 28;
     private static final byte[] SVC_LABEL = {3, 's', 'v', 'c'};
 
     /** Per zone, {@code svc.ZONE} in wire form: a candidate's name ends in {@code NS.} and this. */
@@ -74,7 +72,7 @@ public final class AutopathRules {
      */
     public int candidateZone(QuestionKey key) {
         int qtype = key.qtype();
-        if ((qtype != TYPE_A && qtype != TYPE_AAAA) || key.qclass() != DnsWire.CLASS_IN || key.dnssecOk()) {
+        if ((qtype != DnsWire.TYPE_A && qtype != DnsWire.TYPE_AAAA) || key.qclass() != DnsWire.CLASS_IN || key.dnssecOk()) {
             return -1;
         }
         for (int z = 0; z < svcSuffixes.length; z++) {
@@ -142,7 +140,7 @@ public final class AutopathRules {
         for (int i = 0; i < wire.length; i++) {
             wire[i] = asked.nameByte(start + i);
         }
-        return QuestionKey.of(wire, TYPE_A, DnsWire.CLASS_IN, false, asked.checkingDisabled());
+        return QuestionKey.of(wire, DnsWire.TYPE_A, DnsWire.CLASS_IN, false, asked.checkingDisabled());
     }
 
     /** Offset of the namespace label: the last label before {@code svc.ZONE}. */

@@ -25,9 +25,16 @@ final class UpstreamOrder<T> {
         this.isDown = isDown;
     }
 
-    /** A fresh list: the healthy upstreams in policy order, or all of them shuffled if none is healthy. */
+    /**
+     * The healthy upstreams in policy order, or all of them shuffled if none is healthy; read-only.
+     * With one upstream, or in sequential order with every upstream healthy, the same list every
+     * time (nothing allocated per forward).
+     */
     List<T> next() {
         int count = upstreams.size();
+        if ((count == 1 || policy == ForwardPolicy.SEQUENTIAL) && noneDown()) {
+            return upstreams;
+        }
         List<T> order = new ArrayList<>(count);
         switch (policy) {
             case SEQUENTIAL -> order.addAll(upstreams);
@@ -48,5 +55,14 @@ final class UpstreamOrder<T> {
             Collections.shuffle(order, ThreadLocalRandom.current());
         }
         return order;
+    }
+
+    private boolean noneDown() {
+        for (int i = 0; i < upstreams.size(); i++) {
+            if (isDown.test(upstreams.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -50,8 +50,10 @@ public final class DnsWire {
     /** Extended RCODE 16, carried as 1 in the OPT's upper bits and 0 in the header (RFC 6891 §6.1.3). */
     public static final int RCODE_BADVERS = 16;
 
+    public static final int TYPE_A = 1;
     public static final int TYPE_NS = 2;
     public static final int TYPE_SOA = 6;
+    public static final int TYPE_AAAA = 28;
     public static final int TYPE_OPT = 41;
     public static final int TYPE_IXFR = 251;
     public static final int TYPE_AXFR = 252;

@@ -2,6 +2,7 @@ package io.nodedns.wire;
 
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Validates an upstream response and turns it into an {@link AnswerTemplate}:
@@ -32,6 +33,8 @@ public final class ResponseScanner {
         if ((flags & DnsWire.FLAG_QR) == 0 || DnsWire.count(response, base, DnsWire.OFFSET_QDCOUNT) != 1) {
             return null;
         }
+        // One byte reader for every record's RDATA name locator, not one per record.
+        IntUnaryOperator u8 = response::getUnsignedByte;
         int p = DnsWire.skipName(response, base + DnsWire.HEADER_LENGTH, end);
         if (p < 0 || p + 4 > end) {
             return null;
@@ -73,7 +76,7 @@ public final class ResponseScanner {
             // back at it (the owner cannot: it ends before the TTL).
             ttlFields[i] = p + 4 - base;
             if (rdata + rdlength > end || !pointersStable(response, base, recordStart, p, ttlFields, i, optStart, optLength)
-                    || !rdataPointersStable(response, base, type, rdata, rdata + rdlength, ttlFields, i + 1,
+                    || !rdataPointersStable(response, u8, base, type, rdata, rdata + rdlength, ttlFields, i + 1,
                             optStart, optLength)) {
                 return null;
             }
@@ -270,9 +273,13 @@ public final class ResponseScanner {
      * and common readers (dnsjava among them) decompress any name field of a type they know, such as
      * DNAME's target or NSEC's next name, though their senders must not compress them.
      */
-    private static boolean rdataPointersStable(ByteBuf msg, int base, int type, int rdata, int rdataEnd,
-                                               int[] ttlFields, int records, int optStart, int optLength) {
-        RdataNames names = RdataNames.of(type, msg::getUnsignedByte, rdata, rdataEnd);
+    private static boolean rdataPointersStable(ByteBuf msg, IntUnaryOperator u8, int base, int type, int rdata,
+                                               int rdataEnd, int[] ttlFields, int records, int optStart,
+                                               int optLength) {
+        if (type == DnsWire.TYPE_A || type == DnsWire.TYPE_AAAA) {
+            return true; // the bulk of answers: no names in RDATA, and no locator built for them
+        }
+        RdataNames names = RdataNames.of(type, u8, rdata, rdataEnd);
         if (names == RdataNames.MALFORMED) {
             return false;
         }
@@ -303,7 +310,7 @@ public final class ResponseScanner {
         static final RdataNames NONE = new RdataNames(0, 0, false);
         static final RdataNames MALFORMED = new RdataNames(0, 0, false);
 
-        static RdataNames of(int type, java.util.function.IntUnaryOperator u8, int rdata, int rdataEnd) {
+        static RdataNames of(int type, IntUnaryOperator u8, int rdata, int rdataEnd) {
             switch (type) {
                 case 2: case 3: case 4: case 5: case 7: case 8: case 9: case 12: // NS MD MF CNAME MB MG MR PTR
                 case 23: case 30: case 39: case 47: case 249: case 250: // NSAP-PTR NXT DNAME NSEC TKEY TSIG
