@@ -32,12 +32,24 @@ public record CachePolicy(int successCapacity, long successMaxTtl, long successM
      */
     public static final long DEFAULT_MAX_BYTES = 8L << 20;
 
-    /** As the canonical constructor, with {@link #DEFAULT_MAX_BYTES}. */
+    /**
+     * The bytes an entry may weigh on average under the default bound at CoreDNS's default capacity
+     * (8 MiB / 9984). A larger capacity gets as much per entry, so that {@code success 100000}
+     * holds 100,000 usual answers, as in CoreDNS, instead of the ~25,000 that fit in 8 MiB.
+     */
+    public static final long DEFAULT_BYTES_PER_ENTRY = DEFAULT_MAX_BYTES / 9984;
+
+    /** The default byte bound for these capacities: {@link #DEFAULT_BYTES_PER_ENTRY} each, at least 8 MiB. */
+    public static long defaultMaxBytes(int successCapacity, int denialCapacity) {
+        return Math.max(DEFAULT_MAX_BYTES, Math.max(successCapacity, denialCapacity) * DEFAULT_BYTES_PER_ENTRY);
+    }
+
+    /** As the canonical constructor, with {@link #defaultMaxBytes}. */
     public CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
                        int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,
                        PrefetchPolicy prefetch, StalePolicy stale, DisabledZones disabled) {
         this(successCapacity, successMaxTtl, successMinTtl, denialCapacity, denialMaxTtl, denialMinTtl, servfailTtl,
-                prefetch, stale, disabled, DEFAULT_MAX_BYTES);
+                prefetch, stale, disabled, defaultMaxBytes(successCapacity, denialCapacity));
     }
 
     /** CoreDNS defaults: 9984 entries each, success TTL 5..3600 s, denial 5..1800 s, SERVFAIL 5 s. */

@@ -332,4 +332,17 @@ class ResponseCacheTest {
         cache.cleanUp();
         assertEquals(9984, cache.successSize());
     }
+
+    @Test
+    void aLargerCapacityGetsAsManyBytesPerEntryAsTheDefault() throws Exception {
+        CachePolicy large = new CachePolicy(100_000, 3600, 5, 20_000, 1800, 5, 5);
+        assertEquals(100_000 * 840L, large.maxBytes(), "840 bytes an entry of the larger capacity");
+        assertEquals(8L << 20, new CachePolicy(1000, 3600, 5, 1000, 1800, 5, 5).maxBytes(), "never under 8 MiB");
+        ResponseCache cache = cache(large);
+        for (int i = 0; i < 60_000; i++) {
+            cache.put(key("h" + i + ".example."), answer("h" + i + ".example.", 300));
+        }
+        cache.cleanUp();
+        assertEquals(60_000, cache.successSize(), "usual answers are bound by the capacity, not by 8 MiB");
+    }
 }
