@@ -131,6 +131,9 @@ public final class QuestionKey implements Comparable<QuestionKey> {
      */
     public boolean isInZone(byte[] zoneWire) {
         int zoneLength = zoneWire.length;
+        if (zoneLength == 1) {
+            return true; // the root, whose wire form is the empty label every name ends with
+        }
         if (zoneLength > nameLength) {
             return false;
         }
