@@ -1,6 +1,8 @@
 package io.nodedns.server;
 
-import io.nodedns.wire.AnswerTemplate;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.nodedns.cache.CachedAnswer;
 import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.QuestionKey;
 import io.nodedns.wire.SynthesizedAnswers;
@@ -16,6 +18,15 @@ public final class AaaaFilter {
     private final byte[][] zones;
     private final byte[][] except;
     private final long ttlSeconds;
+    /**
+     * The answers built so far, by question: at most {@link #KEPT_ANSWERS} (~0.5 KiB each). The
+     * zone a name belongs to never changes, so an answer kept is always the one to send.
+     */
+    private final Cache<QuestionKey, CachedAnswer> answers =
+            Caffeine.newBuilder().maximumSize(KEPT_ANSWERS).executor(Runnable::run).build();
+
+    /** How many filtered names keep their built answer. */
+    static final int KEPT_ANSWERS = 4096;
 
     /** @param zones and {@code except} absolute names; {@code ttlSeconds} the SOA's TTL and MINIMUM */
     public AaaaFilter(List<String> zones, List<String> except, long ttlSeconds) {
@@ -39,8 +50,17 @@ public final class AaaaFilter {
         return best;
     }
 
-    /** The NODATA answer for {@code key}, with zone {@code zone}'s synthesized SOA (RFC 2308 section 3). */
-    AnswerTemplate answer(QuestionKey key, int zone) {
-        return SynthesizedAnswers.nodata(key, zones[zone], ttlSeconds);
+    /**
+     * The NODATA answer for {@code key} (a scratch key is fine), with zone {@code zone}'s
+     * synthesized SOA (RFC 2308 section 3), never aged. Built once per name and kept: the filtered
+     * half of every lookup repeats the same few names, and a filtered query then allocates nothing.
+     */
+    CachedAnswer answer(QuestionKey key, int zone) {
+        CachedAnswer built = answers.getIfPresent(key);
+        if (built == null) {
+            built = new CachedAnswer(SynthesizedAnswers.nodata(key, zones[zone], ttlSeconds), Long.MAX_VALUE, 0);
+            answers.put(key.copy(), built);
+        }
+        return built;
     }
 }

@@ -138,8 +138,7 @@ final class QueryProcessor {
             return false;
         }
         counters.filteredAaaa.increment();
-        CachedAnswer nodata = new CachedAnswer(filter.answer(query.key(), filtered), Long.MAX_VALUE, 0);
-        responder.answer(query, client, nodata, 0, true);
+        responder.answer(query, client, filter.answer(query.key(), filtered), 0, true);
         zone.countResponse(ZoneMetrics.PLUGIN_FILTER_AAAA, DnsWire.RCODE_NOERROR);
         zone.recordSince(qtypeBucket, start);
         return true;
