@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the JMH benchmarks of the cache-hit hot path (src/test/java/io/nodedns/bench).
+# Runs the JMH benchmarks of the cache-hit hot path (src/test/java/io/nodedns/bench, and the
+# package-private query path and metrics in src/test/java/io/nodedns/server/*Benchmark).
 #
 # Usage: benchmarks/jmh.sh [PATTERN] [JMH options...]
-#   PATTERN       benchmark regexp replacing the default 'io.nodedns.bench.*'
+#   PATTERN       benchmark regexp replacing the default (all of them)
 #                 (e.g. CacheHitPath, or 'ResponseWrite.*Cdn')
 #   JMH options   passed through; one given here replaces the default of the same
 #                 option below (e.g. -i 10, -f 2, -p edns=true, -prof jfr); `-h`
@@ -28,7 +29,7 @@ esac
 result="${JMH_RESULT:-$build_dir/jmh/jmh-result.json}"
 java_cmd="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
-pattern='io\.nodedns\.bench\..*'
+pattern='io\.nodedns\.(bench\..*|server\..*Benchmark.*)'
 if [[ $# -gt 0 && "$1" != -* ]]; then
   pattern="$1"
   shift
