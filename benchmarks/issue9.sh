@@ -213,18 +213,23 @@ cat "$out/settings.txt" >&2
 
 # ------------------------------------------------------------- phase: peers ---
 run_harness() { # run_harness N
-  local dir="$out/peers/run-$1" stop rc
+  local dir="$out/peers/run-$1" stop rc name extras=()
+  # The harness runs the suites in a fixed order (its peers, then the extras as given): the two
+  # nodedns variants swap places every other run, so neither always follows the other.
+  local order=(nodedns nodedns-nodelocal)
+  (( $1 % 2 == 0 )) && order=(nodedns-nodelocal nodedns)
+  for name in "${order[@]}"; do
+    extras+=(--extra "$(harness_extra "$name")" "$ADDR:${PORT[$name]}" --extra-name "$name")
+  done
   mkdir -p "$dir"
   stop="$dir/.sampler-stop"
   rm -f "$stop"
+  # 127.0.0.2:53 is the harness's upstream (fixed in run-peers.sh).
   taskset -c "$CLIENT_CPU" python3 "$here/issue9_conns.py" "$WORK/pids" 127.0.0.2:53 0.5 "$stop" "$dir/conns.csv" &
   SAMPLER_PID=$!
   log "harness run $1 of $rounds -> $dir"
   RESULTS_DIR="$dir" BENCH_WORK="$WORK" EXTRA_WARMUP="$EXTRA_WARMUP" "$bench/run-peers.sh" \
-    --peers "$peers" \
-    --extra "$(harness_extra nodedns)" "$ADDR:${PORT[nodedns]}" --extra-name nodedns \
-    --extra "$(harness_extra nodedns-nodelocal)" "$ADDR:${PORT[nodedns-nodelocal]}" --extra-name nodedns-nodelocal \
-    "${harness_args[@]}" > >(tee "$dir/harness.out" >&2) 2> >(tee "$dir/harness.log" >&2) &
+    --peers "$peers" "${extras[@]}" "${harness_args[@]}" > >(tee "$dir/harness.log" >&2) 2>&1 &
   HARNESS_PID=$!
   wait "$HARNESS_PID"; rc=$?
   HARNESS_PID=""
