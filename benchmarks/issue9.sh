@@ -17,6 +17,7 @@
 #            and, for reference, Unbound, alternating
 #   latency  ../shared/bench/latency.sh (1,000 hot names at a fixed rate) against LAT_PEERS at
 #            each of LAT_RATES, LAT_ROUNDS interleaved rounds, each after a 1 s closed-loop refresh
+#            of names that have all expired (LAT_EXPIRE), so that it measures cached answers only
 #   Both of the last two run servers started here: an NSD with the harness's zones on
 #   UPSTREAM_ADDR:53, Unbound with the harness's config (copied from $BENCH_WORK/peers/unbound,
 #   only addresses changed) and nodedns on ADDR, stopped at the end.
@@ -27,7 +28,7 @@
 #
 # Usage: benchmarks/issue9.sh [options] [JAR] [-- run-peers.sh options...]
 #   --smoke            ROUNDS=1, the harness's --quick, EXTRA_WARMUP=5, LAT_SECS=2, LAT_ROUNDS=1,
-#                      START_N=2
+#                      LAT_EXPIRE=0, START_N=2
 #   --rounds N         harness runs (ROUNDS, default 3; each one interleaves its own hot rounds)
 #   --out DIR          output directory (default benchmarks/runs/<date>-<time>-issue9)
 #   --peers "LIST"     the harness's built-in peers (default "unbound limit"; unbound is needed
@@ -45,7 +46,8 @@
 # UPSTREAM_ADDR [127.0.9.42]: this script's NSD; EXTRA_WARMUP [15]; LAT_PEERS
 # ["unbound nodedns nodedns-nodelocal"]; LAT_RATES ["30000 100000"]; LAT_SECS [10];
 # LAT_ROUNDS [3]; LAT_WARM [= EXTRA_WARMUP] (closed-loop warm-up of each server before the
-# latency rounds, for the JIT); START_N [5]; START_TIMEOUT [30]. The harness's own variables (DUR, WARMUP...) pass
+# latency rounds, for the JIT); LAT_EXPIRE [31] (a round starts at least this long after the
+# server's previous traffic, then refreshes the hot names: the round sees only cached answers); START_N [5]; START_TIMEOUT [30]. The harness's own variables (DUR, WARMUP...) pass
 # through to it.
 set -u -o pipefail
 
@@ -91,10 +93,10 @@ if [ "$smoke" = 1 ]; then
   rounds=1
   harness_args=(--quick "${harness_args[@]}")
   EXTRA_WARMUP=${EXTRA_WARMUP:-5} LAT_SECS=${LAT_SECS:-2} LAT_ROUNDS=${LAT_ROUNDS:-1}
-  START_N=${START_N:-2}
+  LAT_EXPIRE=${LAT_EXPIRE:-0} START_N=${START_N:-2}
 fi
 EXTRA_WARMUP=${EXTRA_WARMUP:-15} LAT_SECS=${LAT_SECS:-10} LAT_ROUNDS=${LAT_ROUNDS:-3}
-LAT_WARM=${LAT_WARM:-$EXTRA_WARMUP} START_N=${START_N:-5}
+LAT_WARM=${LAT_WARM:-$EXTRA_WARMUP} LAT_EXPIRE=${LAT_EXPIRE:-31} START_N=${START_N:-5}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive number"
 for ph in $phases; do case "$ph" in peers|start|latency) ;; *) die "unknown phase '$ph'" ;; esac; done
 has_phase() { [[ " $phases " == *" $1 "* ]]; }
@@ -206,7 +208,7 @@ harness_extra() { # harness_extra NAME -> the --extra command string
   echo "java: $("$JAVA" -version 2>&1 | head -1)"
   echo "nodedns JVM flags: @src/main/image/jvm.options ($(grep -v '^#' "$JVM_OPTIONS" | tr '\n' ' ')) then NODEDNS_JVM_EXTRA=\"$NODEDNS_JVM_EXTRA\""
   echo "harness: $bench/run-peers.sh x $rounds, BENCH_WORK=$WORK, EXTRA_WARMUP=$EXTRA_WARMUP${harness_args[*]:+, options ${harness_args[*]}}"
-  echo "latency: latency.sh, hot set, peers \"$LAT_PEERS\", rates \"$LAT_RATES\" QPS, $LAT_ROUNDS round(s) x $LAT_SECS s, $LAT_WARM s warm-up; start: $START_N attempt(s) each"
+  echo "latency: latency.sh, hot set, peers \"$LAT_PEERS\", rates \"$LAT_RATES\" QPS, $LAT_ROUNDS round(s) x $LAT_SECS s, $LAT_WARM s warm-up, rounds $LAT_EXPIRE s after the previous; start: $START_N attempt(s) each"
   echo "servers here: $ADDR (nodedns ${PORT[nodedns]}, nodedns-nodelocal ${PORT[nodedns-nodelocal]}, unbound ${PORT[unbound]}), NSD $UPSTREAM_ADDR:53"
 } >"$out/settings.txt"
 cat "$out/settings.txt" >&2
@@ -297,8 +299,8 @@ phase_start() {
 
 # ------------------------------------------------------------- phase: latency ---
 phase_latency() {
-  local d="$out/latency" name rate r k list=() pid n q0 q1 line
-  declare -A pid_of
+  local d="$out/latency" name rate r k list=() pid n q0 q1 line wait_s
+  declare -A pid_of last_traffic
   mkdir -p "$d"
   for name in $LAT_PEERS; do
     mkdir -p "$d/$name"
@@ -313,27 +315,33 @@ phase_latency() {
     log "latency: $name ready (pid $pid); warming up for $LAT_WARM s"
     timeout $(( LAT_WARM + 15 )) taskset -c "$CLIENT_CPU" dnsperf -s "$ADDR" -p "${PORT[$name]}" \
       -d "$WORK/data/queries/hot.txt" -c 32 -q 100 -t 2 -l "$LAT_WARM" >"$d/$name/warmup.txt" 2>&1
+    last_traffic[$name]=$(date +%s)
   done
-  echo "round,peer,rate,n,lost,p50,p90,p99,p999,max,upstream_queries" >"$d/latency.csv"
+  echo "round,peer,rate,seconds,n,lost,p50,p90,p99,p999,max,upstream_queries" >"$d/latency.csv"
   n=${#list[@]}
   for (( r = 1; r <= LAT_ROUNDS; r++ )); do
     for rate in $LAT_RATES; do
       for (( k = 0; k < n; k++ )); do
         name=${list[$(( (k + r - 1) % n ))]}
-        # Refresh: the hot names have a 30 s TTL; without it a round could include their
-        # re-fetches from the upstream (the upstream column shows what remained).
+        # Only cached answers: the hot names have a 30 s TTL, so a name fetched less than 30 s
+        # ago could expire, and go upstream, inside the round. Waiting until LAT_EXPIRE s after
+        # this server's last traffic lets every name expire; the 1 s refresh then fetches them
+        # all again, fresh for the whole round (the upstream column shows any that still went).
+        wait_s=$(( last_traffic[$name] + LAT_EXPIRE - $(date +%s) ))
+        (( wait_s > 0 )) && sleep "$wait_s"
         timeout 20 taskset -c "$CLIENT_CPU" dnsperf -s "$ADDR" -p "${PORT[$name]}" \
           -d "$WORK/data/queries/hot.txt" -c 32 -q 100 -t 2 -l 1 >/dev/null 2>&1
         q0=$(upstream_queries)
         line=$("$bench/latency.sh" "$ADDR" "${PORT[$name]}" "$WORK/data/queries/hot.txt" "$rate" "$LAT_SECS")
         q1=$(upstream_queries)
+        last_traffic[$name]=$(date +%s)
         echo "$line" >>"$d/$name/latency.txt"
         log "latency round $r, $name: $line; upstream queries $(( ${q1:-0} - ${q0:-0} ))"
         kill -0 "${pid_of[$name]}" 2>/dev/null || problem "latency: $name died (see $d/$name/server.log)"
         # "rate R: n=N lost=L p50 A p90 B p99 C p99.9 D max E ms"
-        awk -v r="$r" -v p="$name" -v up=$(( ${q1:-0} - ${q0:-0} )) '{
+        awk -v r="$r" -v p="$name" -v s="$LAT_SECS" -v up=$(( ${q1:-0} - ${q0:-0} )) '{
             n = $3; sub(/n=/, "", n); l = $4; sub(/lost=/, "", l); if (l == "") l = 0
-            printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, p, $2 + 0, n, l, $6, $8, $10, $12, $14, up }' \
+            printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", r, p, $2 + 0, s, n, l, $6, $8, $10, $12, $14, up }' \
           <<<"$line" >>"$d/latency.csv"
       done
     done

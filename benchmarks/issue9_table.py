@@ -9,7 +9,8 @@ Reads (all written by issue9.sh; a phase that did not run leaves its cells "-"):
   peers/run-N/results.csv   one ../shared/bench/run-peers.sh run each (its own format)
   peers/run-N/conns.csv     epoch_s,name,count: each server's own upstream TCP connections
   peers/expected.txt        the servers every harness run should have measured
-  latency/latency.csv       round,peer,rate,n,lost,p50,p90,p99,p999,max,upstream_queries (ms)
+  latency/latency.csv       round,peer,rate,seconds,n,lost,p50,p90,p99,p999,max,upstream_queries
+                            (latencies in ms; n = answers, so n / seconds is the rate reached)
   start/start.csv           attempt,peer,ms ("fail" when no answer came)
   problems.txt              one line per failure issue9.sh itself saw (a server not starting...)
 
@@ -134,6 +135,8 @@ def latency_stats(out):
     for key, rs in stats.items():
         result[key] = {k: median(num(r[k]) for r in rs) for k in ("p50", "p99", "p999", "max")}
         result[key]["rounds"] = len(rs)
+        result[key]["reached"] = median(num(r["n"]) / num(r["seconds"]) for r in rs
+                                        if num(r.get("seconds")))
         result[key]["upstream"] = sum(int(num(r["upstream_queries"]) or 0) for r in rs)
         result[key]["lost"] = sum(int(num(r["lost"]) or 0) for r in rs)
     return rows, result
@@ -203,6 +206,15 @@ def main():
     def lat_of(peer, rate, key):
         return lat.get((peer, rate), {}).get(key)
 
+    def lat_cell(peer, rate, key):
+        """The latency, and the rate actually answered when it fell short of the offered one:
+        then the server (or the client) did not keep up, and the latency is mostly queueing."""
+        cell = us_from_ms(lat_of(peer, rate, key))
+        reached = lat_of(peer, rate, "reached")
+        if reached is not None and reached < 0.95 * rate:
+            cell += f" (at {kqps(reached)}/s)"
+        return cell
+
     md = ["# Issue 9: nodedns against Unbound (benchmarks/issue9.sh)", ""]
     settings = os.path.join(out, "settings.txt")
     if os.path.exists(settings):
@@ -217,7 +229,8 @@ def main():
         "share / QPS. Cold: one pass of 100k misses per run, TCP upstream; upstream TCP conns = the "
         "server's own established connections to the upstream, peak over the whole run (sampled "
         "every 0.5 s), and in brackets the harness's machine-wide count after the cold pass. RSS = "
-        "VmRSS after the mixed run. p99/p99.9: latency.sh at a fixed rate, 1,000 hot names.",
+        "VmRSS after the mixed run. p99/p99.9: latency.sh at a fixed rate, 1,000 hot names; "
+        "\"(at N/s)\": the median rate answered, when below 95% of the offered one.",
         "",
         f"| peer | hot QPS median | server CPU | CPU per cached query | cold QPS | upstream TCP conns "
         f"| RSS | mixed QPS | p99@{low // 1000}k | p99@{high // 1000}k | p99.9@{high // 1000}k |",
@@ -235,8 +248,8 @@ def main():
         md.append(
             f"| {p} | {kqps(s['hot_qps'])} | {cpu} | {fixed(s['hot_us'], 2, ' µs')} "
             f"| {kqps(s['cold_qps'])} | {conns} | {fixed(s['rss_mib'], 0, ' MiB')} "
-            f"| {kqps(s['mixed_qps'])} | {us_from_ms(lat_of(p, low, 'p99'))} "
-            f"| {us_from_ms(lat_of(p, high, 'p99'))} | {us_from_ms(lat_of(p, high, 'p999'))} |")
+            f"| {kqps(s['mixed_qps'])} | {lat_cell(p, low, 'p99')} "
+            f"| {lat_cell(p, high, 'p99')} | {lat_cell(p, high, 'p999')} |")
 
     # ------------------------------------------------------------ table 2: targets
     u = stats.get(UNBOUND, peer_stats([], UNBOUND))
@@ -315,19 +328,22 @@ def main():
     # ------------------------------------------------------------ details
     md += ["", "## Details", "",
            "| peer | hot runs | hot lost / sent | hot max ms (median) | "
-           + " | ".join(f"{k}@{rate // 1000}k" for rate in rates for k in ("p50", "p99", "p99.9", "max"))
-           + " | upstream q in latency runs | start ms (median, all) |",
-           "|---|---:|---:|---:|" + "---:|" * (4 * len(rates)) + "---:|---:|"]
+           + " | ".join(f"{k}@{rate // 1000}k" for rate in rates
+                        for k in ("answered/s", "p50", "p99", "p99.9", "max"))
+           + " | latency runs: lost / upstream q | start ms (median, all) |",
+           "|---|---:|---:|---:|" + "---:|" * (5 * len(rates)) + "---:|---:|"]
     for p in peers:
         s = stats[p]
-        cells = [us_from_ms(lat_of(p, rate, k)) for rate in rates for k in ("p50", "p99", "p999", "max")]
+        cells = [kqps(lat_of(p, rate, k)) if k == "reached" else us_from_ms(lat_of(p, rate, k))
+                 for rate in rates for k in ("reached", "p50", "p99", "p999", "max")]
         upstream = sum(lat.get((p, rate), {}).get("upstream", 0) for rate in rates)
+        lat_lost = sum(lat.get((p, rate), {}).get("lost", 0) for rate in rates)
         starts = start.get(p, [])
         start_cell = "-" if not starts else (
             f"{fixed(median(starts), 0)} ({', '.join('fail' if v is None else f'{v:.0f}' for v in starts)})")
         md.append(f"| {p} | {s['hot_runs']} | {count(s['hot_lost'])} / "
                   f"{s['hot_sent']:,} | {fixed(s['hot_max_ms'], 1)} | " + " | ".join(cells)
-                  + f" | {upstream if (p, low) in lat else '-'} | {start_cell} |")
+                  + f" | {f'{lat_lost:,} / {upstream:,}' if (p, low) in lat else '-'} | {start_cell} |")
 
     # ------------------------------------------------------------ checks (broken, not slow)
     expected_path = os.path.join(out, "peers", "expected.txt")
