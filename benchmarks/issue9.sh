@@ -47,8 +47,8 @@
 # ["unbound nodedns nodedns-nodelocal"]; LAT_RATES ["30000 100000"]; LAT_SECS [10];
 # LAT_ROUNDS [3]; LAT_WARM [= EXTRA_WARMUP] (closed-loop warm-up of each server before the
 # latency rounds, for the JIT); LAT_EXPIRE [31] (a round starts at least this long after the
-# server's previous traffic, then refreshes the hot names: the round sees only cached answers); START_N [5]; START_TIMEOUT [30]. The harness's own variables (DUR, WARMUP...) pass
-# through to it.
+# server's previous traffic, then refreshes the hot names: the round sees only cached answers);
+# START_N [5]; START_TIMEOUT [30]. The harness's own variables (DUR, WARMUP...) pass through to it.
 set -u -o pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
