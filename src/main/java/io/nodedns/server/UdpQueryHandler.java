@@ -4,8 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.nodedns.cache.CachedAnswer;
 import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.ParsedQuery;
@@ -56,7 +57,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
      * {@link #FLUSHES_PER_SEND} answers share one flush; the consolidation handler also flushes at
      * the end of every read batch and, outside reads, once per event-loop turn.
      */
-    static void pipelineFor(io.netty.channel.ChannelPipeline pipeline, UdpQueryHandler handler) {
+    static void pipelineFor(ChannelPipeline pipeline, UdpQueryHandler handler) {
         pipeline.addLast(new FlushConsolidationHandler(FLUSHES_PER_SEND, true), handler);
     }
 
