@@ -44,6 +44,15 @@ public record CachePolicy(int successCapacity, long successMaxTtl, long successM
         return Math.max(DEFAULT_MAX_BYTES, Math.max(successCapacity, denialCapacity) * DEFAULT_BYTES_PER_ENTRY);
     }
 
+    /**
+     * The byte bound of one cache of {@code capacity} entries: {@link #DEFAULT_BYTES_PER_ENTRY} an
+     * entry, at least 8 MiB, never above {@link #maxBytes}; so the smaller of the two caches keeps
+     * its own bound when the other one is large.
+     */
+    public long maxBytesFor(int capacity) {
+        return Math.min(maxBytes, Math.max(DEFAULT_MAX_BYTES, capacity * DEFAULT_BYTES_PER_ENTRY));
+    }
+
     /** As the canonical constructor, with {@link #defaultMaxBytes}. */
     public CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
                        int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,

@@ -39,8 +39,10 @@ public final class ResponseCache {
         this.policy = policy;
         this.ticker = ticker;
         LifetimeExpiry expiry = new LifetimeExpiry(policy.stale().maxStaleNanos());
-        this.success = build(policy.successCapacity(), policy.maxBytes(), ticker, successEvictions, expiry);
-        this.denial = build(policy.denialCapacity(), policy.maxBytes(), ticker, denialEvictions, expiry);
+        this.success = build(policy.successCapacity(), policy.maxBytesFor(policy.successCapacity()), ticker,
+                successEvictions, expiry);
+        this.denial = build(policy.denialCapacity(), policy.maxBytesFor(policy.denialCapacity()), ticker,
+                denialEvictions, expiry);
         // Remembers at most as many keys as the cache holds: only held entries are refreshed.
         this.refreshBackoff = new RefreshBackoff(
                 (int) Math.min(Integer.MAX_VALUE, Math.max(1L, (long) policy.successCapacity() + policy.denialCapacity())),

@@ -5,9 +5,9 @@
  * <ul>
  *   <li>Two bounded Caffeine caches per block: success (NOERROR with records) and denial (NXDOMAIN,
  *       NODATA, SERVFAIL), each of its configured capacity (9984 by default, as in CoreDNS), and each
- *       also bounded by bytes ({@link io.nodedns.cache.CachePolicy#defaultMaxBytes}: 840 bytes per
- *       entry of the larger capacity, at least 8 MiB, of estimated entry bytes: message, name, 200
- *       bytes of objects) through one Caffeine weigher
+ *       also bounded by bytes ({@link io.nodedns.cache.CachePolicy#maxBytesFor}: 840 bytes per
+ *       entry of its capacity, at least 8 MiB, of estimated entry bytes: message, name, 200 bytes of
+ *       objects) through one Caffeine weigher
  *       (see {@link io.nodedns.cache.ResponseCache}): usual answers are capped by the entry count,
  *       answers of kilobytes by the bytes.</li>
  *   <li>Lifetime: success, the smallest TTL of the answer and authority sections; denial, min(SOA TTL,

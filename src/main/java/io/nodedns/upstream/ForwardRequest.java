@@ -169,7 +169,7 @@ final class ForwardRequest implements AttemptListener {
         }
         attempt = null;
         noteFailure(finished, detail);
-        if (kind == AttemptFailure.TIMEOUT && deadlineNanos - forwarder.nanoTime() <= 0) {
+        if (kind == AttemptFailure.TIMEOUT && finished.timeoutNanos < forwarder.settings().tryTimeout().toNanos()) {
             // Its timeout was cut to the deadline: the forward's time is up, which says nothing
             // against the upstream (it might have had the full try timeout left).
             onDeadline();

@@ -79,7 +79,7 @@ final class UdpSocket extends UpstreamChannel {
                 content = (ByteBuf) msg;
             }
             int length = content.readableBytes();
-            // Right-sized copy: the receiver may cache it; the 4096-byte read buffer goes back now.
+            // Right-sized copy, so the 4096-byte read buffer goes back to the pool at once.
             ByteBuf message = ctx.alloc().buffer(length, length);
             message.writeBytes(content, content.readerIndex(), length);
             ((io.netty.util.ReferenceCounted) msg).release();

@@ -344,5 +344,7 @@ class ResponseCacheTest {
         }
         cache.cleanUp();
         assertEquals(60_000, cache.successSize(), "usual answers are bound by the capacity, not by 8 MiB");
+        assertEquals(20_000 * 840L, large.maxBytesFor(20_000), "the smaller cache keeps its own bound");
+        assertEquals(8L << 20, large.maxBytesFor(9984));
     }
 }
