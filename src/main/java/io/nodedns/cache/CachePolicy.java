@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param prefetch when popular entries are refreshed before they expire
  * @param stale how long entries are kept past their lifetime, and how they are then refreshed
  * @param disabled where answers of one kind are not cached
- * @param maxBytes the most bytes each of the two caches holds, estimated per entry
- *     ({@link ResponseCache}); the entry capacities keep CoreDNS's meaning, this bounds memory too
+ * @param maxBytes the most bytes either of the two caches holds, estimated per entry
+ *     ({@link ResponseCache}); each one's own bound is {@link #maxBytesFor} its capacity. The entry
+ *     capacities keep CoreDNS's meaning, this bounds memory too
  */
 public record CachePolicy(int successCapacity, long successMaxTtl, long successMinTtl,
                           int denialCapacity, long denialMaxTtl, long denialMinTtl, long servfailTtl,
