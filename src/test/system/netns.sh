@@ -140,8 +140,10 @@ scenario_node() {
     expect_no_conntrack_entries "$pod" "$node"
 
   delete_rules_by_hand "$node" iptables-nft "$LOCAL_IP"
-  check "node: 2 rules deleted by hand (raw PREROUTING udp, filter INPUT tcp): 22 left" \
-    expect_rule_count "$node" iptables-nft-save 22 "$LOCAL_IP" "$DNS_SERVER_IP"
+  # Fewer than 24, not exactly 22: the daemon reconciles every 2 s, and on a loaded machine a
+  # reconcile may put the first rule back before the second is gone or before the count.
+  check "node: 2 rules deleted by hand (raw PREROUTING udp, filter INPUT tcp): fewer than 24 left" \
+    expect_rule_count_below "$node" iptables-nft-save 24 "$LOCAL_IP" "$DNS_SERVER_IP"
   wait_until "$BACK_WITHIN" expect_rules "$node" iptables-nft-save "$LOCAL_IP/32" "$DNS_SERVER_IP/32"
   check "node: ... back within $BACK_WITHIN s (-syncinterval ${SYNC_SECONDS}s), all 24 exactly once" \
     expect_rules "$node" iptables-nft-save "$LOCAL_IP/32" "$DNS_SERVER_IP/32"

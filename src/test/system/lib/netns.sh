@@ -266,6 +266,14 @@ expect_rule_count() { # expect_rule_count NS SAVE-COMMAND N ADDR...
   expect_equal "number of node-local-dns rules in $save" "$(grep -c . <<<"$got")" "$n"
 }
 
+# expect_rule_count_below NS SAVE-COMMAND N ADDR...: fewer than N node-local-dns rules
+expect_rule_count_below() {
+  local ns=$1 save=$2 n=$3 got count; shift 3
+  got=$(rules_in "$ns" "$save" "$@") || { echo "$got"; return 1; }
+  count=$(grep -c . <<<"$got")
+  [ "$count" -lt "$n" ] || { echo "number of node-local-dns rules in $save: $count, expected fewer than $n"; return 1; }
+}
+
 # -------------------------------------------------------------------- link --
 # link_state NS: "up" or "down" and the link's global addresses, sorted ("absent" without the link)
 link_state() {
