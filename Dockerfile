@@ -50,11 +50,12 @@ ENV JAVA_HOME=/opt/jre
 # start time (issue 9)").
 ENV MALLOC_ARENA_MAX=2
 # The class archive: one training run (src/main/image/cds-training.sh: node mode as the DaemonSet
-# runs it, queries over UDP and TCP, scrapes, SIGTERM) writes the classes nodedns loaded, parsed and
-# verified, on top of the runtime's own archive (jlink.args: --generate-cds-archive). Starting from it takes 0.6-0.8 s to
-# the first answer instead of 1.6 s on one CPU, and less memory (benchmarks/RESULTS.md). It is
-# made here, with the jar at the path it runs from, because the JVM refuses an archive whose jar
-# path, size or time differ (it logs "Unable to use shared archive" and starts without it, slower).
+# runs it, queries over UDP and TCP, scrapes, SIGTERM) writes the classes nodedns loaded, parsed
+# and verified, on top of the runtime's own archive (jlink.args: --generate-cds-archive). From it
+# the first answer comes 0.5-0.9 s after the start instead of 1.7-1.8 s on one CPU, with less
+# memory (benchmarks/RESULTS.md). It is made here, with the jar at the path it runs from, because
+# the JVM refuses an archive whose jar path, size or time differ (it logs "Unable to use shared
+# archive" and starts without it, slower).
 COPY src/main/image/cds-training.sh /tmp/cds-training.sh
 RUN /tmp/cds-training.sh /opt/jre/bin/java /opt/nodedns/jvm.options /opt/nodedns/nodedns.jar 127.0.0.1 127.0.0.2 \
       -- -XX:ArchiveClassesAtExit=/opt/nodedns/nodedns.jsa \
