@@ -6,7 +6,9 @@
 # the harness's query files with dnsperf in the order of run-peers.sh's suite: warm-up, cold pass
 # (100k misses), hot warm-up, hot, saturation sweep, mixed warm-up, mixed; and reads VmRSS/VmHWM
 # right after the mixed run, as run-peers.sh does. Last line, machine-readable:
-#   footprint java=17.0.15 mode=nodelocal start_ms=412 idle_rss_mib=.. rss_mib=.. hwm_mib=.. ...
+#   footprint java=17.0.15 mode=nodelocal start_ms=566 starts=557/788/538/478/491 idle_rss_mib=69.3
+#             rss_mib=95.2 hwm_mib=108.5 lost=0 hot_qps=138833 hot_cpu_us=5.68   (one line)
+# (hot_cpu_us: the server's CPU time per answered query in the 10 s hot run.)
 #
 # Usage: benchmarks/footprint.sh [options] [-- JVM flags appended after @OPTIONS]
 #   --jar JAR          default: target/nodedns.jar
@@ -20,16 +22,20 @@
 #                      (as .ci/deploy-checks runs it; four blocks, port 53)
 #   --load L           mixed: the suite above [default]; none: only start time and idle RSS
 #   --starts N         start N times, report the median start time (the last start takes the load)
-#   --breakdown        after the load: NMT summary (needs -XX:NativeMemoryTracking=summary among the
-#                      flags), /proc/PID/smaps_rollup, heap after a full GC (jcmd GC.run), and RSS
-#                      after it; printed above the last line
+#   --breakdown        after the load: smaps by mapping, NMT summary (needs
+#                      -XX:NativeMemoryTracking=summary among the flags), cache entries (/metrics),
+#                      what a malloc_trim gives back, heap and largest classes after a full GC
+#                      (jcmd), RSS after each; printed above the last line, which gains their keys
 #   --cpus LIST        taskset CPU list of nodedns (default 1, as the harness pins servers)
 # Env: BENCH_WORK (default /tmp/dnsbench-footprint), BENCH_DIR (default ../shared/bench beside this
 #   repo), FOOTPRINT_NET (default 127.0.9: nodedns on .61 (.63 and .64 in daemonset mode), nsd on .62:53),
 #   WARMUP (default 15, benchmarks/run-peers.sh's EXTRA_WARMUP), DUR (10), SAT_DUR (3), COLD_CAP
-#   (15), MIXED_WARM_CAP (10), CLIENT_CPU (0), FOOTPRINT_WAIT (1200: seconds to wait, before the
-#   load, for a running run-peers.sh, benchmarks/issue9.sh or latency.sh to end; a script that runs
-#   this one itself passes 0).
+#   (15), MIXED_WARM_CAP (10), CLIENT_CPU (0), FOOTPRINT_WAIT (1200: seconds to wait, before
+#   anything starts, for a running run-peers.sh, benchmarks/issue9.sh or latency.sh to end; a
+#   script that runs this one itself passes 0). The environment reaches nodedns: the image's
+#   MALLOC_ARENA_MAX=2 is set here. As the image runs: --java of `jlink @src/main/image/jlink.args`
+#   and, after --, -XX:SharedArchiveFile= an archive src/main/image/cds-training.sh made for that
+#   runtime and jar (benchmarks/RESULTS.md, "Memory and start time (issue 9)").
 # Needs: root (nsd on port 53), nsd, dnsperf, python3, jcmd of the same JDK for --breakdown.
 # Traffic stays on $FOOTPRINT_NET.0/24; every process started here is stopped by its PID at exit.
 set -uo pipefail
@@ -195,6 +201,13 @@ start_nodedns() { # sets PID, START_MS
 }
 status_mib() { awk -v k="$2:" '$1 == k {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
+# The harness pins its servers to the same CPU: two benchmarks at once would spoil both runs'
+# numbers, start times included.
+for _ in $(seq 1 "$(( ${FOOTPRINT_WAIT:-1200} / 10 ))"); do
+  pgrep -f 'bench/run-peers\.sh|benchmarks/issue9\.sh|bench/latency\.sh' >/dev/null || break
+  log "a benchmark (run-peers.sh, issue9.sh or latency.sh) is running; waiting for it to end"; sleep 10
+done
+
 START_LIST=()
 for i in $(seq 1 "$STARTS"); do
   start_nodedns "$i"
@@ -229,11 +242,6 @@ cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$PID/stat"; }
 HOT=""
 RSS="" HWM=""
 if [ "$LOAD" = mixed ]; then
-  # The harness pins its servers to the same CPU: two loads at once would spoil both runs' numbers.
-  for _ in $(seq 1 "$(( ${FOOTPRINT_WAIT:-1200} / 10 ))"); do
-    pgrep -f 'bench/run-peers\.sh|benchmarks/issue9\.sh|bench/latency\.sh' >/dev/null || break
-    log "a benchmark (run-peers.sh, issue9.sh or latency.sh) is running; waiting for it to end"; sleep 10
-  done
   phase warmup warm.txt 100 "time:$WARMUP"
   phase cold cold.txt 100 "pass:$COLD_CAP"
   phase hot-warm hot.txt 100 time:2
