@@ -189,7 +189,10 @@ udp_busy() { # udp_busy ADDR PORT -> 0 when something listens there (or on the w
 # The JVM exactly as the Dockerfile starts it (java @jvm.options), plus NODEDNS_JVM_EXTRA; the
 # setup-errors endpoint (node-cache's -metrics-listen-address) on ADDR, as each variant needs its own.
 nodedns_java() { # nodedns_java NAME COREFILE METRICS_PORT -> the java command line, one word per line
-  printf '%s\n' "$JAVA" "@$JVM_OPTIONS" $NODEDNS_JVM_EXTRA ${HEAP[$1]} -jar "$jar" -conf "$2" \
+  # MALLOC_ARENA_MAX=2: the image's environment (Dockerfile ENV), for nodedns only. The image's class
+  # archive is not used here (it is trained for the image's runtime and jar path): it changes the
+  # start time (benchmarks/footprint.sh measures that), not the query path.
+  printf '%s\n' env MALLOC_ARENA_MAX=2 "$JAVA" "@$JVM_OPTIONS" $NODEDNS_JVM_EXTRA ${HEAP[$1]} -jar "$jar" -conf "$2" \
     -metrics-listen-address "$ADDR:$3"
 }
 
