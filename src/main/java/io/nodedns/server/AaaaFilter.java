@@ -12,9 +12,13 @@ import java.util.List;
 /**
  * One block's {@code filter_aaaa}: AAAA queries under its zones, but not under its exceptions, are
  * answered NODATA here and never forwarded. For IPv4-only clusters: the AAAA half of every
- * glibc/musl lookup is what doubles kube-dns's load and races the A query in conntrack. Immutable.
+ * glibc/musl lookup is what doubles kube-dns's load and races the A query in conntrack. Thread-safe:
+ * its settings are fixed, its kept answers a Caffeine cache.
  */
 public final class AaaaFilter {
+    /** How many filtered names keep their built answer. */
+    static final int KEPT_ANSWERS = 4096;
+
     private final byte[][] zones;
     private final byte[][] except;
     private final long ttlSeconds;
@@ -24,9 +28,6 @@ public final class AaaaFilter {
      */
     private final Cache<QuestionKey, CachedAnswer> answers =
             Caffeine.newBuilder().maximumSize(KEPT_ANSWERS).executor(Runnable::run).build();
-
-    /** How many filtered names keep their built answer. */
-    static final int KEPT_ANSWERS = 4096;
 
     /** @param zones and {@code except} absolute names; {@code ttlSeconds} the SOA's TTL and MINIMUM */
     public AaaaFilter(List<String> zones, List<String> except, long ttlSeconds) {

@@ -12,6 +12,8 @@ import io.nodedns.wire.DnsWire;
 import io.nodedns.wire.ParsedQuery;
 import io.nodedns.wire.ResponseWriter;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,10 +27,12 @@ import java.util.logging.Logger;
  */
 final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Responder {
     private static final Logger LOG = Logger.getLogger(UdpQueryHandler.class.getName());
+    /** Answers per sendmmsg at most: Netty's epoll sends up to IOV_MAX (1024) datagrams per call. */
+    static final int FLUSHES_PER_SEND = 256;
 
     private final QueryProcessor processor;
     private final int maxUdpSize;
-    private final java.util.function.BooleanSupplier draining;
+    private final BooleanSupplier draining;
     private final ParsedQuery scratch = new ParsedQuery();
     private Channel channel;
     /**
@@ -38,7 +42,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
      * before the withdrawal has been read too.
      */
     private volatile InetSocketAddress markerFrom;
-    private final java.util.concurrent.CompletableFuture<Void> drained = new java.util.concurrent.CompletableFuture<>();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     /**
      * @param maxUdpSize the most this server sends over UDP (RFC 6891 §6.2.5), at least 512
@@ -46,7 +50,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
      *     ({@link #expectMarkerFrom}), datagrams read after that are dropped (the client's retry
      *     goes to whoever serves next); a withdrawn channel answers every query until its marker
      */
-    UdpQueryHandler(QueryProcessor processor, int maxUdpSize, java.util.function.BooleanSupplier draining) {
+    UdpQueryHandler(QueryProcessor processor, int maxUdpSize, BooleanSupplier draining) {
         this.processor = processor;
         this.maxUdpSize = maxUdpSize;
         this.draining = draining;
@@ -61,9 +65,6 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
         pipeline.addLast(new FlushConsolidationHandler(FLUSHES_PER_SEND, true), handler);
     }
 
-    /** Answers per sendmmsg at most: Netty's epoll sends up to IOV_MAX (1024) datagrams per call. */
-    static final int FLUSHES_PER_SEND = 256;
-
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
@@ -75,7 +76,7 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Resp
     }
 
     /** Completes when the drain marker is read: nothing queued before the withdrawal is left unread. */
-    java.util.concurrent.CompletableFuture<Void> drained() {
+    CompletableFuture<Void> drained() {
         return drained;
     }
 

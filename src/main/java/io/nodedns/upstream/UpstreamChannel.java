@@ -25,6 +25,8 @@ import java.util.logging.Logger;
  */
 abstract class UpstreamChannel {
     private static final Logger LOG = Logger.getLogger(UpstreamChannel.class.getName());
+    /** Queries written before a flush is forced ({@link #flushConsolidation}). */
+    static final int QUERIES_PER_FLUSH = 256;
 
     private enum State { CONNECTING, OPEN, CLOSED }
 
@@ -59,7 +61,6 @@ abstract class UpstreamChannel {
         return new FlushConsolidationHandler(QUERIES_PER_FLUSH, true);
     }
 
-    static final int QUERIES_PER_FLUSH = 256;
 
     /** Starts the asynchronous connect; the returned future's channel is this one's socket. */
     abstract ChannelFuture connect();
