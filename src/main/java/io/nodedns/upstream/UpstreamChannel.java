@@ -61,7 +61,6 @@ abstract class UpstreamChannel {
         return new FlushConsolidationHandler(QUERIES_PER_FLUSH, true);
     }
 
-
     /** Starts the asynchronous connect; the returned future's channel is this one's socket. */
     abstract ChannelFuture connect();
 
