@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# compare.sh - A/B of nodedns builds or JVM flags (and Unbound or the C responder for reference), in
+# interleaved rounds on one pinned CPU, for questions the full table (issue9.sh) is too slow or too
+# coarse to answer: "did this commit or flag change CPU per cached query, the cold pass, the tail?"
+#
+#   benchmarks/compare.sh hot     ROUNDS SECONDS         NAME SPEC [NAME SPEC...]
+#   benchmarks/compare.sh cold    ROUNDS WARM_SECONDS    NAME SPEC [NAME SPEC...]
+#   benchmarks/compare.sh latency ROUNDS SECONDS RATE    NAME SPEC [NAME SPEC...]
+#
+# SPEC is "JAR JAVA_OPTS..." (run as MALLOC_ARENA_MAX=2 java JAVA_OPTS -jar JAR, as the image does;
+# pass @src/main/image/jvm.options for the image's flags), or "unbound", or "limit" (the harness's
+# C responder: no cache, it answers every name itself; for hot and latency).
+#   hot      per round and variant: start it, 10 s of hot names (WARM), then SECONDS measured:
+#            QPS and server user/system CPU per cached query (from /proc)
+#   cold     per round and variant: start it, WARM_SECONDS of the harness's warm-up names, then one
+#            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
+#            -Xlog:gc the young and full pauses inside the pass
+#   latency  all variants started once and warmed (WARM s of hot names each), then per round and
+#            variant ../shared/bench/latency.sh at RATE for SECONDS (p50 ... p99.9, max, lost). The
+#            servers keep answers at least an hour here (nodedns `success ... 3600 3600`, Unbound
+#            `cache-min-ttl: 3600`): the hot names' 30 s TTL would otherwise expire inside rounds,
+#            and the misses and the compilation they bring would be measured instead of cached answers
+# Example (the image's flags with and without one more flag, 3 rounds of 10 s):
+#   benchmarks/compare.sh hot 3 10 base "target/nodedns.jar @src/main/image/jvm.options" \
+#       more "target/nodedns.jar @src/main/image/jvm.options -XX:+SomeFlag"
+#
+# Layout as in ../shared/bench/run-peers.sh: servers on CPU 1, dnsperf and the upstream (nsd over
+# TCP, with the harness's zones) on CPU 0. Own addresses, so it can run beside nothing else that
+# measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+. The servers' Corefile: one `.`
+# block, `cache` with the peers' capacity (benchmarks/peer.Corefile), forward over TCP.
+# Env: WORK [/tmp/nodedns-compare], WARM [10 hot, 30 cold, 15 latency], JAVA [java], BENCH_DIR
+# [../shared/bench]. Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound".
+# Each run is bounded by timeouts; every server is stopped by its PID at the end of its round (or
+# of the script).
+set -u -o pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench=${BENCH_DIR:-$repo/../shared/bench}
+work=${WORK:-/tmp/nodedns-compare}
+java=${JAVA:-java}
+ADDR=127.0.8.11 UPSTREAM=127.0.8.12
+
+usage() { sed -n '2,14p' "$0" >&2; exit 2; }
+mode=${1:-}; shift || true
+case $mode in
+  hot|cold) [ $# -ge 4 ] || usage; rounds=$1 secs=$2; shift 2;;
+  latency) [ $# -ge 5 ] || usage; rounds=$1 secs=$2 rate=$3; shift 3;;
+  *) usage;;
+esac
+names=() specs=()
+while [ $# -ge 2 ]; do names+=("$1"); specs+=("$2"); shift 2; done
+[ $# -eq 0 ] || usage
+for tool in dnsperf nsd dig; do command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (../shared/bench/run-peers.sh installs it)" >&2; exit 2; }; done
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+mkdir -p "$work"
+[ -f "$work/data/queries/cold.txt" ] || python3 "$bench/gen-data.py" "$work/data" >/dev/null
+{
+  printf 'server:\n  ip-address: %s@53\n  do-ip6: no\n  server-count: 1\n  username: ""\n  chroot: ""\n' $UPSTREAM
+  printf '  zonesdir: "%s"\n  database: ""\n  zonelistfile: "%s/zone.list"\n  xfrdfile: "%s/xfrd.state"\n' "$work/data/zones" "$work" "$work"
+  printf '  xfrdir: "%s"\n  pidfile: "%s/nsd.pid"\n  logfile: "%s/nsd.log"\n' "$work" "$work" "$work"
+  printf '  tcp-count: 1000\n  tcp-query-count: 0\n  tcp-timeout: 120\n  rrl-ratelimit: 0\n'
+  for z in cluster.local example.com example.org example.net; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' $z $z; done
+} > "$work/nsd.conf"
+taskset -c 0 nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 & pids+=($!)
+
+# start_server INDEX -> sets $pid; the server listens on ADDR:5350+INDEX
+start_server() {
+  local i=$1 port=$((5350 + $1)) jar opts
+  read -r jar opts <<<"${specs[$i]}"
+  case $jar in
+    unbound)
+      printf 'server:\n  interface: %s\n  port: %s\n  num-threads: 1\n  msg-cache-size: 64m\n  rrset-cache-size: 128m\n' $ADDR $port > "$work/unbound-$i.conf"
+      printf '  do-ip6: no\n  username: ""\n  chroot: ""\n  directory: "%s"\n  pidfile: ""\n  use-syslog: no\n' "$work" >> "$work/unbound-$i.conf"
+      printf '  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  tcp-upstream: yes\n  module-config: "iterator"\n' >> "$work/unbound-$i.conf"
+      [ $mode = latency ] && printf '  cache-min-ttl: 3600\n' >> "$work/unbound-$i.conf"
+      printf 'forward-zone:\n  name: "."\n  forward-addr: %s@53\n' $UPSTREAM >> "$work/unbound-$i.conf"
+      taskset -c 1 unbound -d -c "$work/unbound-$i.conf" >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
+    limit)
+      [ -x "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" ] || { echo "compare.sh: no C responder at ${LIMIT:-/tmp/dnsbench/bin/dnslimit} (run-peers.sh builds it; LIMIT=...)" >&2; exit 2; }
+      taskset -c 1 "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" -a $ADDR -p $port >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
+    *)
+      local keep=; [ $mode = latency ] && keep=" 3600 3600"
+      sed -e "s/LISTEN/$ADDR/" -e "s/UPSTREAM/$UPSTREAM:53/" -e "s/:5311/:$port/" -e "s/success 100000\$/success 100000$keep/" \
+        "$repo/benchmarks/peer.Corefile" > "$work/Corefile-$i"
+      # shellcheck disable=SC2086 # opts are words on purpose
+      (cd "$repo" && exec env MALLOC_ARENA_MAX=2 taskset -c 1 "$java" $opts -Xlog:gc:file="$work/${names[$i]}.gc" \
+        -jar "$jar" -conf "$work/Corefile-$i" >"$work/${names[$i]}.log" 2>&1) & pid=$!;;
+  esac
+  pids+=($pid)
+  for _ in $(seq 150); do
+    dig +short +time=1 +tries=1 -p $port @$ADDR svc-1.default.svc.cluster.local >/dev/null 2>&1 && return 0
+    kill -0 $pid 2>/dev/null || break; sleep 0.2
+  done
+  echo "compare.sh: ${names[$i]} did not answer on $ADDR:$port (log: $work/${names[$i]}.log)" >&2; exit 1
+}
+stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+load() { # load PORT QUERYFILE SECONDS|pass [OUT]
+  local how=(-l "$3"); [ "$3" = pass ] && how=(-n 1)
+  timeout 60 taskset -c 0 dnsperf -s $ADDR -p "$1" -d "$work/data/queries/$2" "${how[@]}" -c 32 -q 100 -t 2 >"${4:-/dev/null}" 2>&1
+}
+cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
+report() { # report NAME ROUND U0 S0 U1 S1 WHAT: QPS and CPU per query from $work/dnsperf.txt
+  awk -v n="$1" -v r="$2" -v u=$(($5 - $3)) -v s=$(($6 - $4)) -v tick="$(getconf CLK_TCK)" -v what="$7" '
+    /Queries completed:/ {q = $3} /Queries per second:/ {qps = $4} /Queries lost:/ {lost = $3}
+    END {printf "%d %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us\n",
+         r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q}' "$work/dnsperf.txt"
+}
+gc_since() { # gc_since NAME LINE: pauses logged after LINE
+  [ -f "$work/$1.gc" ] || return 0
+  tail -n +$(($2 + 1)) "$work/$1.gc" | awk '
+    /Pause Young/ {y++; v = $NF; sub("ms", "", v); yt += v} /Pause Full/ {f++; v = $NF; sub("ms", "", v); ft += v}
+    END {printf "             gc in the pass: %d young (%.0f ms), %d full (%.0f ms)\n", y, yt, f, ft}'
+}
+lines() { [ -f "$work/$1.gc" ] && wc -l < "$work/$1.gc" || echo 0; }
+
+echo "compare.sh $mode on $(nproc) CPUs, $(uname -r), $("$java" -version 2>&1 | head -1); $(date -u '+%F %H:%M UTC')"
+case $mode in
+  hot|cold)
+    for r in $(seq "$rounds"); do
+      for i in "${!names[@]}"; do
+        start_server "$i"; port=$((5350 + i))
+        if [ $mode = hot ]; then
+          load $port hot.txt "${WARM:-10}"
+          read -r u0 s0 < <(cpu $pid); load $port hot.txt "$secs" "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
+          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "cached answer"
+        else
+          load $port warm.txt "$secs"; mark=$(lines "${names[$i]}")
+          read -r u0 s0 < <(cpu $pid); load $port cold.txt pass "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
+          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "miss"; gc_since "${names[$i]}" "$mark"
+        fi
+        stop_server $pid
+      done
+    done;;
+  latency)
+    for i in "${!names[@]}"; do start_server "$i"; load $((5350 + i)) hot.txt "${WARM:-15}"; done
+    for r in $(seq "$rounds"); do
+      for i in "${!names[@]}"; do
+        port=$((5350 + i))
+        printf '%d %-12s %s\n' "$r" "${names[$i]}" "$(bash "$bench/latency.sh" $ADDR $port "$work/data/queries/hot.txt" "$rate" "$secs")"
+      done
+    done;;
+esac
