@@ -16,30 +16,34 @@
 #            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
 #            -Xlog:gc the young and full pauses inside the pass
 #   latency  all variants started once and warmed (WARM s of hot names each), then per round and
-#            variant ../shared/bench/latency.sh at RATE for SECONDS (p50 ... p99.9, max, lost). The
-#            servers keep answers at least an hour here (nodedns `success ... 3600 3600`, Unbound
-#            `cache-min-ttl: 3600`): the hot names' 30 s TTL would otherwise expire inside rounds,
-#            and the misses and the compilation they bring would be measured instead of cached answers
-# Example (the image's flags with and without one more flag, 3 rounds of 10 s):
-#   benchmarks/compare.sh hot 3 10 base "target/nodedns.jar @src/main/image/jvm.options" \
-#       more "target/nodedns.jar @src/main/image/jvm.options -XX:+SomeFlag"
+#            variant ../shared/bench/latency.sh at RATE for SECONDS (p50 ... p99.9, max, lost)
+# In hot and latency modes the servers keep answers at least an hour (nodedns `success ... 3600
+# 3600`, Unbound `cache-min-ttl: 3600`): the hot names' 30 s TTL would otherwise run out inside a
+# measurement, which would then time misses and the compilations they bring, not cached answers.
+# Example (the image's flags with and without one more flag, 3 rounds of 10 s; the pinned JVM gets
+# one event loop, as issue9.sh runs it; paths relative to the repository root):
+#   benchmarks/compare.sh hot 3 10 base "target/nodedns.jar @src/main/image/jvm.options -XX:ActiveProcessorCount=1" \
+#       more "target/nodedns.jar @src/main/image/jvm.options -XX:ActiveProcessorCount=1 -XX:+SomeFlag"
+# The variants take turns in a rotated order each round. In latency mode every server stays up for
+# the whole comparison on the same CPU, so the idle ones' background work (collections, the native
+# heap trim) also lands in the measured one's rounds.
 #
 # Layout as in ../shared/bench/run-peers.sh: servers on CPU 1, dnsperf and the upstream (nsd over
 # TCP, with the harness's zones) on CPU 0. Own addresses, so it can run beside nothing else that
-# measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+. The servers' Corefile: one `.`
+# measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+ (metrics 9360+). Their Corefile: one `.`
 # block, `cache` with the peers' capacity (benchmarks/peer.Corefile), forward over TCP.
-# Env: WORK [/tmp/nodedns-compare], WARM [10 hot, 30 cold, 15 latency], JAVA [java], BENCH_DIR
+# Env: WORK [/tmp/nodedns-compare], WARM [hot: 10, latency: 15; cold takes WARM_SECONDS], JAVA [java], BENCH_DIR
 # [../shared/bench]. Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound".
 # Each run is bounded by timeouts; every server is stopped by its PID at the end of its round (or
 # of the script).
-set -u -o pipefail
+set -u -f -o pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench=${BENCH_DIR:-$repo/../shared/bench}
 work=${WORK:-/tmp/nodedns-compare}
 java=${JAVA:-java}
 ADDR=127.0.8.11 UPSTREAM=127.0.8.12
 
-usage() { sed -n '2,14p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' >&2; exit 2; }
 mode=${1:-}; shift || true
 case $mode in
   hot|cold) [ $# -ge 4 ] || usage; rounds=$1 secs=$2; shift 2;;
@@ -75,19 +79,20 @@ start_server() {
       printf 'server:\n  interface: %s\n  port: %s\n  num-threads: 1\n  msg-cache-size: 64m\n  rrset-cache-size: 128m\n' $ADDR $port > "$work/unbound-$i.conf"
       printf '  do-ip6: no\n  username: ""\n  chroot: ""\n  directory: "%s"\n  pidfile: ""\n  use-syslog: no\n' "$work" >> "$work/unbound-$i.conf"
       printf '  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  tcp-upstream: yes\n  module-config: "iterator"\n' >> "$work/unbound-$i.conf"
-      [ $mode = latency ] && printf '  cache-min-ttl: 3600\n' >> "$work/unbound-$i.conf"
+      [ $mode = cold ] || printf '  cache-min-ttl: 3600\n' >> "$work/unbound-$i.conf"
       printf 'forward-zone:\n  name: "."\n  forward-addr: %s@53\n' $UPSTREAM >> "$work/unbound-$i.conf"
       taskset -c 1 unbound -d -c "$work/unbound-$i.conf" >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
     limit)
       [ -x "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" ] || { echo "compare.sh: no C responder at ${LIMIT:-/tmp/dnsbench/bin/dnslimit} (run-peers.sh builds it; LIMIT=...)" >&2; exit 2; }
       taskset -c 1 "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" -a $ADDR -p $port >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
     *)
-      local keep=; [ $mode = latency ] && keep=" 3600 3600"
+      local keep=; [ $mode = cold ] || keep=" 3600 3600"
       sed -e "s/LISTEN/$ADDR/" -e "s/UPSTREAM/$UPSTREAM:53/" -e "s/:5311/:$port/" -e "s/success 100000\$/success 100000$keep/" \
         "$repo/benchmarks/peer.Corefile" > "$work/Corefile-$i"
-      # shellcheck disable=SC2086 # opts are words on purpose
+      # shellcheck disable=SC2086 # opts are words on purpose (globbing is off: set -f)
       (cd "$repo" && exec env MALLOC_ARENA_MAX=2 taskset -c 1 "$java" $opts -Xlog:gc:file="$work/${names[$i]}.gc" \
-        -jar "$jar" -conf "$work/Corefile-$i" >"$work/${names[$i]}.log" 2>&1) & pid=$!;;
+        -jar "$jar" -conf "$work/Corefile-$i" -metrics-listen-address "$ADDR:$((9360 + i))" \
+        >"$work/${names[$i]}.log" 2>&1) & pid=$!;;
   esac
   pids+=($pid)
   for _ in $(seq 150); do
@@ -96,10 +101,13 @@ start_server() {
   done
   echo "compare.sh: ${names[$i]} did not answer on $ADDR:$port (log: $work/${names[$i]}.log)" >&2; exit 1
 }
-stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+stop_server() { # stop_server PID: and forget it, so that the exit trap cannot hit a reused PID
+  kill "$1" 2>/dev/null; wait "$1" 2>/dev/null
+  local keep=() p; for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; pids=("${keep[@]}")
+}
 load() { # load PORT QUERYFILE SECONDS|pass [OUT]
   local how=(-l "$3"); [ "$3" = pass ] && how=(-n 1)
-  timeout 60 taskset -c 0 dnsperf -s $ADDR -p "$1" -d "$work/data/queries/$2" "${how[@]}" -c 32 -q 100 -t 2 >"${4:-/dev/null}" 2>&1
+  timeout $(( ${3/pass/30} + 30 )) taskset -c 0 dnsperf -s $ADDR -p "$1" -d "$work/data/queries/$2" "${how[@]}" -c 32 -q 100 -t 2 >"${4:-/dev/null}" 2>&1
 }
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
 report() { # report NAME ROUND U0 S0 U1 S1 WHAT: QPS and CPU per query from $work/dnsperf.txt
@@ -120,7 +128,8 @@ echo "compare.sh $mode on $(nproc) CPUs, $(uname -r), $("$java" -version 2>&1 | 
 case $mode in
   hot|cold)
     for r in $(seq "$rounds"); do
-      for i in "${!names[@]}"; do
+      for k in "${!names[@]}"; do
+        i=$(( (k + r - 1) % ${#names[@]} ))
         start_server "$i"; port=$((5350 + i))
         if [ $mode = hot ]; then
           load $port hot.txt "${WARM:-10}"
@@ -137,8 +146,8 @@ case $mode in
   latency)
     for i in "${!names[@]}"; do start_server "$i"; load $((5350 + i)) hot.txt "${WARM:-15}"; done
     for r in $(seq "$rounds"); do
-      for i in "${!names[@]}"; do
-        port=$((5350 + i))
+      for k in "${!names[@]}"; do
+        i=$(( (k + r - 1) % ${#names[@]} )); port=$((5350 + i))
         printf '%d %-12s %s\n' "$r" "${names[$i]}" "$(bash "$bench/latency.sh" $ADDR $port "$work/data/queries/hot.txt" "$rate" "$secs")"
       done
     done;;
