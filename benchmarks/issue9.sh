@@ -203,11 +203,11 @@ declare -A COREFILE=([nodedns]=peer.Corefile [nodedns-nodelocal]=nodelocal.Coref
 declare -A PORT=([nodedns]=5311 [nodedns-nodelocal]=5310 [unbound]=5302)
 declare -A METRICS=([nodedns]=9354 [nodedns-nodelocal]=9353)
 # The peer variant caches as much as the peers (100,000 entries each way, the cold pass alone fills
-# 100,000): ~50 MiB live, more than the image's heap is sized for (node-local-dns's 9984), so it gets
-# a heap like the peers' memory (Unbound: 64 MiB message + 128 MiB RRset cache, set in its config),
-# committed from the start as Unbound's sizes are: on the image's 16 MiB initial heap the cold pass
-# paid for the heap's growth with 5 full collections (0.6 s of its ~7 s; with -Xms128m: none). The
-# node-local variant runs the image's flags unchanged.
+# 100,000): ~60 MiB live, more than the image's heap is sized for (node-local-dns's 9984), so it gets
+# a heap sized for its caches as the peers' are (Unbound: 64 MiB message + 128 MiB RRset cache, set
+# in its config), 128 MiB of it committed at the start: Serial grows a heap only at full
+# collections, and on the image's 16 MiB initial heap the cold pass paid 5 of them (0.6 s of its
+# ~7 s; with -Xms128m: none). The node-local variant runs the image's flags unchanged.
 declare -A HEAP=([nodedns]=${NODEDNS_PEER_HEAP--Xms128m -Xmx256m} [nodedns-nodelocal]="")
 
 # The harness renders the Corefile in its own environment ($UPSTREAM_IP:$UPSTREAM_PORT).
