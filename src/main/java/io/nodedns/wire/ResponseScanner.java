@@ -209,7 +209,8 @@ public final class ResponseScanner {
      * @param ttlFields the TTL fields that lie before this name (the earlier records', and for an
      *                  RDATA name its own record's), relative to the message start
      * @param optStart  where the OPT record seen so far starts (relative), or -1: the template lacks
-     *                  its {@code optLength} bytes, so a name read across them would read other bytes
+     *                  its {@code optLength} bytes, so a name read across them would read other bytes,
+     *                  and a pointer met along the way must not point past them (it is not moved)
      */
     private static boolean pointersStable(ByteBuf msg, int base, int nameStart, int nameEnd, int[] ttlFields,
                                           int records, int optStart, int optLength) {
@@ -234,6 +235,12 @@ public final class ResponseScanner {
                 }
                 limit = q;
                 q = msg.getUnsignedShort(base + q) & 0x3FFF;
+                // Only pointers that end a name's own labels are moved back when the OPT is cut out
+                // (withoutOpt); this one was reached through a pointer, possibly into opaque RDATA
+                // (RFC 3597 §4), and pointing past the OPT it would point elsewhere in the template.
+                if (optStart >= 0 && q >= optStart + optLength) {
+                    return false;
+                }
                 continue;
             }
             length += len + 1;

@@ -85,6 +85,32 @@ class ResponseScannerPointerTest {
     }
 
     @Test
+    void aPointerReachedThroughOpaqueRdataPastACutOptIsMalformed() throws Exception {
+        // Found by ResponseReplayFuzzTest. Additional: OPT (cut out of the template), then a record
+        // of unknown type 3840 whose opaque RDATA reads "mail" + a pointer to the record's own owner
+        // (past the OPT), then an A whose owner points at that RDATA: upstream "mail.signed.example.".
+        // The scanner moves the pointers of owner names back by the OPT's 11 bytes, not one inside
+        // opaque RDATA (RFC 3597 §4), which would then point 11 bytes off.
+        ByteArrayOutputStream out = response(0);
+        byte[] header = out.toByteArray();
+        header[11] = 3;
+        out.reset();
+        out.writeBytes(header);
+        int optAt = out.size();
+        out.writeBytes(new byte[] {0, 0, 41, 4, (byte) 0xD0, 0, 0, 0, 0, 0, 0});
+        int opaqueAt = out.size();
+        out.writeBytes(new byte[] {(byte) 0xC0, 12, 0x0F, 0, 0, 1, 0, 0, 0, 60, 0, 7});
+        int labelAt = out.size();
+        out.writeBytes(new byte[] {4, 'm', 'a', 'i', 'l', (byte) 0xC0, (byte) opaqueAt});
+        a(out, 0xC0, labelAt);
+        byte[] wire = out.toByteArray();
+        assertEquals(optAt + 11, opaqueAt, "precondition: the opaque record follows the OPT");
+        assertEquals("mail.signed.example.", new Message(wire).getSection(3).get(2).getName().toString(),
+                "precondition: upstream, the name reads through the opaque RDATA");
+        assertNull(scan(wire));
+    }
+
+    @Test
     void anRdataNamePointingIntoItsOwnRecordsTtlIsMalformed() throws Exception {
         // CNAME at 32: owner C0 0C, type, class, TTL at 38 = 01 'A' 00 00, RDATA C0 26 (38). Upstream
         // the target reads "A."; a replay that lowers the TTL rewrites the 'A' (or the length byte).
