@@ -68,9 +68,9 @@ public final class RefreshBackoff {
 
     /** A refresh of {@code key} succeeded: the next failure starts over at the minimum backoff. */
     public void succeeded(QuestionKey key) {
-        // Looked up first: Caffeine's removal allocates even for an absent key, and most keys
-        // never failed.
-        if (failures.getIfPresent(key) != null) {
+        // Checked first, as ResponseCache.forget does: Caffeine's removal allocates even for an
+        // absent key, and most keys never failed; containsKey neither allocates nor counts as a read.
+        if (failures.asMap().containsKey(key)) {
             failures.invalidate(key);
         }
     }
