@@ -252,7 +252,7 @@ public final class DnsServer {
             throws IOException {
         Bootstrap bootstrap = new Bootstrap()
                 .group(transport.group())
-                .channel(transport.datagramChannelClass())
+                .channelFactory(transport.datagramChannelFactory(address.getAddress()))
                 .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
                 .option(ChannelOption.SO_SNDBUF, 4 * 1024 * 1024)
                 .handler(new ChannelInitializer<DatagramChannel>() {

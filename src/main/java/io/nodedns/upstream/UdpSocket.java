@@ -38,7 +38,7 @@ final class UdpSocket extends UpstreamChannel {
     ChannelFuture connect() {
         return new Bootstrap()
                 .group(pool.loop())
-                .channel(pool.transport().datagramChannelClass())
+                .channelFactory(pool.transport().datagramChannelFactory(pool.address().getAddress()))
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(RECEIVE_BUFFER_BYTES))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The successor check on /proc/net/udp text as Linux 6.x prints it (lines copied from a node
- * with a nodedns listening on 169.254.20.10:53 through Netty's dual-stack IPv6 sockets), and on
- * this machine's own table.
+ * with a nodedns listening on 169.254.20.10:53 through Netty's dual-stack IPv6 sockets, as nodedns
+ * opened them before it opened IPv4 sockets for IPv4 addresses), and on this machine's own table.
  */
 class SuccessorProbeTest {
     static final String UDP_HEADER =
@@ -45,7 +45,10 @@ class SuccessorProbeTest {
                 + "Uid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid + "\nGid:\t0\t0\t0\t0\nFDSize:\t256\n";
     }
 
-    /** 169.254.20.10:53 as Netty binds it: a dual-stack IPv6 socket with the IPv4-mapped address. */
+    /**
+     * 169.254.20.10:53 as Netty binds it by default (and an earlier nodedns did): a dual-stack IPv6
+     * socket with the IPv4-mapped address.
+     */
     static String mapped(long inode, String state, String remote) {
         return " 2947: 0000000000000000FFFF00000A14FEA9:0035 " + remote + " " + state
                 + " 00000000:00000000 00:00000000 00000000     0        0 " + inode + " 2 000000000064b252 0\n";

@@ -1,9 +1,16 @@
 package io.nodedns.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.wire.WireNames;
 import java.net.DatagramPacket;
@@ -19,6 +26,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -167,6 +175,85 @@ class DnsServerHandoverTest {
             release.countDown();
         }
         stopped.get(15, TimeUnit.SECONDS);
+    }
+
+    /**
+     * An upgrade from a nodedns that held the address on a dual-stack IPv6 socket (Netty's default
+     * for an IPv4 address, before the transport opened IPv4 sockets): the new server binds beside
+     * it, and the kernel prefers its IPv4 socket for every IPv4 datagram (net/ipv4/udp.c
+     * compute_score: 2 for an AF_INET socket, 1 for AF_INET6), so the new server answers at once.
+     */
+    @Test
+    void anUpgradeBindsBesideADualStackPredecessorAndTakesItsQueries() throws Exception {
+        transport = NettyTransport.create(1, true);
+        AtomicInteger predecessorRead = new AtomicInteger();
+        Channel predecessor = dualStackSocket(anyLoopbackPort(), predecessorRead, false);
+        DnsServer server = server((InetSocketAddress) predecessor.localAddress());
+        try {
+            server.start();
+            InetSocketAddress address = server.boundAddresses().get(0);
+            for (int id = 1; id <= 20; id++) {
+                Message udp = Clients.udp(address, Clients.query("q" + id + ".local.", Type.A, id));
+                assertEquals(Rcode.SERVFAIL, udp.getRcode(), "answered by the new server");
+                assertEquals(id, udp.getHeader().getID());
+            }
+            assertEquals(0, predecessorRead.get());
+        } finally {
+            server.stop(Duration.ofSeconds(1));
+            predecessor.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A rollback: the successor is a dual-stack IPv6 socket on the same address. Until the stop
+     * withdraws this server's IPv4 socket, the kernel prefers it; once it is connected to itself,
+     * the successor gets the new queries, and the drain marker still comes back to this server.
+     */
+    @Test
+    void aDualStackSuccessorTakesOverWhenThisServerWithdraws() throws Exception {
+        transport = NettyTransport.create(1, true);
+        DnsServer server = server(anyLoopbackPort());
+        server.start();
+        InetSocketAddress address = server.boundAddresses().get(0);
+        AtomicInteger successorRead = new AtomicInteger();
+        Channel successor = dualStackSocket(address, successorRead, true);
+        try {
+            assertEquals(Rcode.SERVFAIL, Clients.udp(address, Clients.query("before.local.", Type.A, 1)).getRcode());
+            assertEquals(0, successorRead.get(), "the IPv4 socket is preferred while it takes queries");
+            server.withdraw();
+            byte[] query = Clients.query("after.local.", Type.A, 2).toWire();
+            byte[] echoed = Clients.udp(address, query, 5000);
+            assertArrayEquals(query, echoed, "the successor's echo");
+            assertEquals(1, successorRead.get());
+            // Had the marker gone to the successor, the stop would wait its whole 30 s budget.
+            long start = System.nanoTime();
+            server.stop(Duration.ofSeconds(30));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the drain marker came back");
+            assertEquals(1, counters.unserved.sum(), "only the query before the withdrawal reached this server");
+        } finally {
+            successor.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * A UDP socket on {@code address} as Netty opens it by default: dual-stack IPv6, the IPv4
+     * address mapped, SO_REUSEPORT. It counts what it reads, and echoes it if {@code echo}.
+     */
+    private Channel dualStackSocket(InetSocketAddress address, AtomicInteger read, boolean echo) {
+        return new Bootstrap()
+                .group(transport.group())
+                .channel(EpollDatagramChannel.class)
+                .option(EpollChannelOption.SO_REUSEPORT, true)
+                .handler(new SimpleChannelInboundHandler<io.netty.channel.socket.DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, io.netty.channel.socket.DatagramPacket p) {
+                        read.incrementAndGet();
+                        if (echo) {
+                            ctx.writeAndFlush(new io.netty.channel.socket.DatagramPacket(p.content().retain(), p.sender()));
+                        }
+                    }
+                })
+                .bind(address).syncUninterruptibly().channel();
     }
 
     /**
