@@ -13,9 +13,10 @@ import java.util.List;
  * timeout inode ...}, addresses as the hex of the in-kernel 32-bit words printed in host byte
  * order (little endian on every platform Kubernetes nodes run), ports in big-endian hex, state
  * {@code 07} (TCP_CLOSE) for an unconnected socket and {@code 01} (TCP_ESTABLISHED) for a
- * connected one. An IPv6 socket bound to an IPv4-mapped address (Netty's default for an IPv4
- * address, which a predecessor from before nodedns opened IPv4 sockets may still hold) is listed
- * with its IPv4 address here.
+ * connected one. An IPv6 socket bound to an IPv4-mapped address is listed in udp6 as
+ * {@code ::ffff:a.b.c.d}, and parsed here to the IPv4 address: Netty opens such a socket by
+ * default for an IPv4 address, and a predecessor from before nodedns opened AF_INET sockets holds
+ * its listeners that way.
  */
 final class UdpSocketTable {
     private static final String ESTABLISHED = "01";

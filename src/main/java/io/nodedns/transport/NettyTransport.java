@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The event loops and channel classes nodedns runs on: native epoll where the
+ * The event loops and channel types nodedns runs on: native epoll where the
  * platform has it, otherwise NIO with a warning (NIO has no SO_REUSEPORT and no
  * recvmmsg, so one UDP channel per address serves every loop).
  *
@@ -88,11 +88,11 @@ public final class NettyTransport implements AutoCloseable {
      * an IPv4 (AF_INET) socket. Netty's default is a dual-stack IPv6 socket even then, bound to the
      * mapped {@code ::ffff:a.b.c.d}; every datagram of such a socket passes the IPv6 layer in front
      * of the IPv4 one ({@code udpv6_sendmsg} before {@code udp_sendmsg}) and every address is
-     * converted from its mapped form on the way in and out. The IPv4 socket answered a cached query
-     * with 7% less CPU, median of 8 interleaved rounds (benchmarks/RESULTS.md, "IPv4 sockets for
-     * IPv4 addresses"). The wildcard keeps Netty's default: its dual-stack socket binds 0.0.0.0 as
-     * {@code ::}, which takes IPv6 as well (a block without {@code bind} serves every address); so
-     * do IPv6 addresses and a null (unresolved) one.
+     * converted from its mapped form on the way in and out. The IPv4 socket skips that work; what it
+     * saves per cached answer is below this machine's noise (benchmarks/RESULTS.md, "IPv4 sockets for
+     * IPv4 addresses": 18 interleaved rounds, no settled difference). IPv6, wildcard and unresolved
+     * addresses keep Netty's default dual-stack socket: it binds 0.0.0.0 as {@code ::}, which takes
+     * IPv6 as well (a block without {@code bind} serves every address).
      */
     public ChannelFactory<DatagramChannel> datagramChannelFactory(InetAddress address) {
         boolean ipv4 = address instanceof Inet4Address && !address.isAnyLocalAddress();

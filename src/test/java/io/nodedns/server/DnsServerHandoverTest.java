@@ -180,14 +180,17 @@ class DnsServerHandoverTest {
     /**
      * An upgrade from a nodedns that held the address on a dual-stack IPv6 socket (Netty's default
      * for an IPv4 address, before the transport opened IPv4 sockets): the new server binds beside
-     * it, and the kernel prefers its IPv4 socket for every IPv4 datagram (net/ipv4/udp.c
-     * compute_score: 2 for an AF_INET socket, 1 for AF_INET6), so the new server answers at once.
+     * it, and the kernel prefers its IPv4 socket for every IPv4 datagram, so the new server answers
+     * at once: net/ipv4/udp.c looks at AF_INET sockets first (udp_lib_get_port puts an AF_INET6
+     * SO_REUSEPORT socket at the tail of the address's hash chain, an AF_INET one at the head), takes
+     * the first match's SO_REUSEPORT group, and compute_score also ranks AF_INET higher (2 to 1).
      */
     @Test
     void anUpgradeBindsBesideADualStackPredecessorAndTakesItsQueries() throws Exception {
         transport = NettyTransport.create(1, true);
+        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
         AtomicInteger predecessorRead = new AtomicInteger();
-        Channel predecessor = dualStackSocket(anyLoopbackPort(), predecessorRead, false);
+        Channel predecessor = dualStackSocket(new InetSocketAddress("127.0.0.1", 0), predecessorRead, false);
         DnsServer server = server((InetSocketAddress) predecessor.localAddress());
         try {
             server.start();
@@ -212,7 +215,8 @@ class DnsServerHandoverTest {
     @Test
     void aDualStackSuccessorTakesOverWhenThisServerWithdraws() throws Exception {
         transport = NettyTransport.create(1, true);
-        DnsServer server = server(anyLoopbackPort());
+        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+        DnsServer server = server(new InetSocketAddress("127.0.0.1", 0));
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
         AtomicInteger successorRead = new AtomicInteger();

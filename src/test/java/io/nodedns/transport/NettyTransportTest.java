@@ -11,13 +11,11 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import java.io.IOException;
 import java.net.DatagramSocket;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,28 +23,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The UDP sockets the transport opens have the family of their address: an IPv4 listener is an
- * AF_INET socket (listed in /proc/net/udp, not udp6), as the kernel shows it, on epoll and on NIO.
+ * AF_INET socket (listed in /proc/net/udp, not as a mapped address in udp6), on epoll and on NIO.
+ * Local addresses as the kernel prints them: the in-kernel 32-bit words in host byte order
+ * (little endian here), the port in big-endian hex.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class NettyTransportTest {
+    private static final String LOOPBACK4 = "0100007F";
+    private static final String LOOPBACK4_MAPPED = "0000000000000000FFFF00000100007F";
+    private static final String LOOPBACK6 = "00000000000000000000000001000000";
+    private static final String ANY4 = "00000000";
+    private static final String ANY6 = "00000000000000000000000000000000";
 
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void anIpv4AddressGetsAnIpv4SocketThatReceivesAndAnswers(boolean epoll) throws Exception {
-        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
-            CompletableFuture<InetSocketAddress> sender = new CompletableFuture<>();
-            Channel channel = bind(transport, new InetSocketAddress("127.0.0.1", 0), sender);
+        try (NettyTransport transport = transport(epoll)) {
+            Channel channel = echo(transport, new InetSocketAddress("127.0.0.1", 0));
             try {
                 int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp", port), "in /proc/net/udp");
-                assertFalse(listed("/proc/net/udp6", port), "not in /proc/net/udp6");
-
-                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-                    assertEquals("ping", ping(client, InetAddress.getByName("127.0.0.1"), port));
-                    InetSocketAddress seen = sender.get(5, TimeUnit.SECONDS);
-                    assertTrue(seen.getAddress() instanceof Inet4Address, "sender as an IPv4 address: " + seen);
-                    assertEquals(client.getLocalPort(), seen.getPort());
-                }
+                assertTrue(listed("/proc/net/udp", LOOPBACK4, port), "in /proc/net/udp");
+                assertFalse(listed("/proc/net/udp6", LOOPBACK4_MAPPED, port), "not mapped in /proc/net/udp6");
+                assertEquals("ping", ping("127.0.0.1", port));
             } finally {
                 channel.close().syncUninterruptibly();
             }
@@ -56,12 +54,12 @@ class NettyTransportTest {
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void anIpv6AddressKeepsAnIpv6Socket(boolean epoll) throws Exception {
-        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
-            Channel channel = bind(transport, new InetSocketAddress("::1", 0), new CompletableFuture<>());
+        try (NettyTransport transport = transport(epoll)) {
+            Channel channel = echo(transport, new InetSocketAddress("::1", 0));
             try {
                 int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp6", port), "in /proc/net/udp6");
-                assertFalse(listed("/proc/net/udp", port), "not in /proc/net/udp");
+                assertTrue(listed("/proc/net/udp6", LOOPBACK6, port), "in /proc/net/udp6");
+                assertEquals("ping", ping("::1", port));
             } finally {
                 channel.close().syncUninterruptibly();
             }
@@ -72,56 +70,59 @@ class NettyTransportTest {
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void theIpv4WildcardStaysDualStackAndReceivesIpv6(boolean epoll) throws Exception {
-        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
-            CompletableFuture<InetSocketAddress> sender = new CompletableFuture<>();
-            Channel channel = bind(transport, new InetSocketAddress("0.0.0.0", 0), sender);
+        try (NettyTransport transport = transport(epoll)) {
+            Channel channel = echo(transport, new InetSocketAddress("0.0.0.0", 0));
             try {
                 int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp6", port), "in /proc/net/udp6");
-                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("::1", 0))) {
-                    assertEquals("ping", ping(client, InetAddress.getByName("::1"), port));
-                }
-                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-                    assertEquals("ping", ping(client, InetAddress.getByName("127.0.0.1"), port));
-                }
+                assertTrue(listed("/proc/net/udp6", ANY6, port), ":: in /proc/net/udp6");
+                assertFalse(listed("/proc/net/udp", ANY4, port), "not 0.0.0.0 in /proc/net/udp");
+                assertEquals("ping", ping("::1", port));
+                assertEquals("ping", ping("127.0.0.1", port));
             } finally {
                 channel.close().syncUninterruptibly();
             }
         }
     }
 
-    /** Sends "ping" to the echoing channel and returns what came back. */
-    private static String ping(DatagramSocket client, InetAddress server, int port) throws IOException {
-        client.setSoTimeout(5000);
-        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
-        client.send(new java.net.DatagramPacket(ping, ping.length, server, port));
-        java.net.DatagramPacket echo = new java.net.DatagramPacket(new byte[16], 16);
-        client.receive(echo);
-        return new String(echo.getData(), 0, echo.getLength(), StandardCharsets.US_ASCII);
+    private static NettyTransport transport(boolean epoll) {
+        NettyTransport transport = NettyTransport.create(1, epoll);
+        assertEquals(epoll, transport.isEpoll(), "the transport asked for (epoll is there on this machine)");
+        return transport;
     }
 
-    /** A channel that echoes each datagram and reports its first sender. */
-    private static Channel bind(NettyTransport transport, InetSocketAddress address,
-                                CompletableFuture<InetSocketAddress> sender) {
+    /** Sends "ping" from a new socket on {@code server}'s loopback to the echo and returns what came back. */
+    private static String ping(String server, int port) throws IOException {
+        InetAddress address = InetAddress.getByName(server);
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(address, 0))) {
+            client.setSoTimeout(5000);
+            byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+            client.send(new java.net.DatagramPacket(ping, ping.length, address, port));
+            java.net.DatagramPacket echo = new java.net.DatagramPacket(new byte[16], 16);
+            client.receive(echo);
+            return new String(echo.getData(), 0, echo.getLength(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    /** A channel of the transport's factory for {@code address} that echoes each datagram. */
+    private static Channel echo(NettyTransport transport, InetSocketAddress address) {
         return new Bootstrap()
                 .group(transport.group())
                 .channelFactory(transport.datagramChannelFactory(address.getAddress()))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-                        sender.complete(packet.sender());
                         ctx.writeAndFlush(new DatagramPacket(packet.content().retain(), packet.sender()));
                     }
                 })
                 .bind(address).syncUninterruptibly().channel();
     }
 
-    /** True if a socket bound to this local port is listed in the kernel's table (ports in hex). */
-    private static boolean listed(String table, int port) throws IOException {
-        String hexPort = String.format(":%04X", port);
+    /** True if the kernel's {@code table} lists a socket bound to this local address (hex) and port. */
+    private static boolean listed(String table, String hexAddress, int port) throws IOException {
+        String local = hexAddress + String.format(":%04X", port);
         for (String line : Files.readAllLines(Path.of(table))) {
             String[] fields = line.trim().split("\\s+");
-            if (fields.length > 1 && fields[1].endsWith(hexPort)) {
+            if (fields.length > 1 && fields[1].equals(local)) {
                 return true;
             }
         }
