@@ -11,7 +11,7 @@
 # pass @src/main/image/jvm.options for the image's flags), or "unbound", or "limit" (the harness's
 # C responder: no cache, it answers every name itself; for hot and latency).
 #   hot      per round and variant: start it, 10 s of hot names (WARM), then SECONDS measured:
-#            QPS and server user/system CPU per cached query (from /proc)
+#            QPS, server user/system CPU per cached query (from /proc), dnsperf's max latency
 #   cold     per round and variant: start it, WARM_SECONDS of the harness's warm-up names, then one
 #            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
 #            -Xlog:gc the young and full pauses inside the pass
@@ -110,11 +110,12 @@ load() { # load PORT QUERYFILE SECONDS|pass [OUT]
   timeout $(( ${3/pass/30} + 30 )) taskset -c 0 dnsperf -s $ADDR -p "$1" -d "$work/data/queries/$2" "${how[@]}" -c 32 -q 100 -t 2 >"${4:-/dev/null}" 2>&1
 }
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
-report() { # report NAME ROUND U0 S0 U1 S1 WHAT: QPS and CPU per query from $work/dnsperf.txt
+report() { # report NAME ROUND U0 S0 U1 S1 WHAT: QPS, CPU per query and max latency from $work/dnsperf.txt
   awk -v n="$1" -v r="$2" -v u=$(($5 - $3)) -v s=$(($6 - $4)) -v tick="$(getconf CLK_TCK)" -v what="$7" '
     /Queries completed:/ {q = $3} /Queries per second:/ {qps = $4} /Queries lost:/ {lost = $3}
-    END {printf "%d %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us\n",
-         r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q}' "$work/dnsperf.txt"
+    /Average Latency/ {max = $NF; sub(/\)/, "", max)}
+    END {printf "%d %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us, max latency %.2f ms\n",
+         r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q, max * 1e3}' "$work/dnsperf.txt"
 }
 gc_since() { # gc_since NAME LINE: pauses logged after LINE
   [ -f "$work/$1.gc" ] || return 0
