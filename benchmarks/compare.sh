@@ -12,6 +12,8 @@
 # C responder: no cache, it answers every name itself; for hot and latency).
 #   hot      per round and variant: start it, 10 s of hot names (WARM), then SECONDS measured:
 #            QPS, server user/system CPU per cached query (from /proc), dnsperf's max latency
+#            (for max latency use WARM=30 or more: in the first 10-20 s the JIT compilers still
+#            preempt the event loop for milliseconds; RESULTS.md, issue 9's third session)
 #   cold     per round and variant: start it, WARM_SECONDS of the harness's warm-up names, then one
 #            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
 #            -Xlog:gc the young and full pauses inside the pass
