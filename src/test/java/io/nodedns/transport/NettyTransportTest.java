@@ -38,31 +38,21 @@ class NettyTransportTest {
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void anIpv4AddressGetsAnIpv4SocketThatReceivesAndAnswers(boolean epoll) throws Exception {
-        try (NettyTransport transport = transport(epoll)) {
-            Channel channel = echo(transport, new InetSocketAddress("127.0.0.1", 0));
-            try {
-                int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp", LOOPBACK4, port), "in /proc/net/udp");
-                assertFalse(listed("/proc/net/udp6", LOOPBACK4_MAPPED, port), "not mapped in /proc/net/udp6");
-                assertEquals("ping", ping("127.0.0.1", port));
-            } finally {
-                channel.close().syncUninterruptibly();
-            }
+        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
+            int port = echo(transport, epoll, new InetSocketAddress("127.0.0.1", 0));
+            assertTrue(listed("/proc/net/udp", LOOPBACK4, port), "in /proc/net/udp");
+            assertFalse(listed("/proc/net/udp6", LOOPBACK4_MAPPED, port), "not mapped in /proc/net/udp6");
+            assertEquals("ping", ping("127.0.0.1", port));
         }
     }
 
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void anIpv6AddressKeepsAnIpv6Socket(boolean epoll) throws Exception {
-        try (NettyTransport transport = transport(epoll)) {
-            Channel channel = echo(transport, new InetSocketAddress("::1", 0));
-            try {
-                int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp6", LOOPBACK6, port), "in /proc/net/udp6");
-                assertEquals("ping", ping("::1", port));
-            } finally {
-                channel.close().syncUninterruptibly();
-            }
+        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
+            int port = echo(transport, epoll, new InetSocketAddress("::1", 0));
+            assertTrue(listed("/proc/net/udp6", LOOPBACK6, port), "in /proc/net/udp6");
+            assertEquals("ping", ping("::1", port));
         }
     }
 
@@ -70,24 +60,13 @@ class NettyTransportTest {
     @ParameterizedTest(name = "epoll={0}")
     @ValueSource(booleans = {true, false})
     void theIpv4WildcardStaysDualStackAndReceivesIpv6(boolean epoll) throws Exception {
-        try (NettyTransport transport = transport(epoll)) {
-            Channel channel = echo(transport, new InetSocketAddress("0.0.0.0", 0));
-            try {
-                int port = ((InetSocketAddress) channel.localAddress()).getPort();
-                assertTrue(listed("/proc/net/udp6", ANY6, port), ":: in /proc/net/udp6");
-                assertFalse(listed("/proc/net/udp", ANY4, port), "not 0.0.0.0 in /proc/net/udp");
-                assertEquals("ping", ping("::1", port));
-                assertEquals("ping", ping("127.0.0.1", port));
-            } finally {
-                channel.close().syncUninterruptibly();
-            }
+        try (NettyTransport transport = NettyTransport.create(1, epoll)) {
+            int port = echo(transport, epoll, new InetSocketAddress("0.0.0.0", 0));
+            assertTrue(listed("/proc/net/udp6", ANY6, port), ":: in /proc/net/udp6");
+            assertFalse(listed("/proc/net/udp", ANY4, port), "not 0.0.0.0 in /proc/net/udp");
+            assertEquals("ping", ping("::1", port));
+            assertEquals("ping", ping("127.0.0.1", port));
         }
-    }
-
-    private static NettyTransport transport(boolean epoll) {
-        NettyTransport transport = NettyTransport.create(1, epoll);
-        assertEquals(epoll, transport.isEpoll(), "the transport asked for (epoll is there on this machine)");
-        return transport;
     }
 
     /** Sends "ping" from a new socket on {@code server}'s loopback to the echo and returns what came back. */
@@ -103,9 +82,13 @@ class NettyTransportTest {
         }
     }
 
-    /** A channel of the transport's factory for {@code address} that echoes each datagram. */
-    private static Channel echo(NettyTransport transport, InetSocketAddress address) {
-        return new Bootstrap()
+    /**
+     * Binds a channel of the transport's factory for {@code address} that echoes each datagram, and
+     * returns its port. The channel closes with the transport (its event loop closes it on shutdown).
+     */
+    private static int echo(NettyTransport transport, boolean epoll, InetSocketAddress address) {
+        assertEquals(epoll, transport.isEpoll(), "the transport asked for (epoll is there on this machine)");
+        Channel channel = new Bootstrap()
                 .group(transport.group())
                 .channelFactory(transport.datagramChannelFactory(address.getAddress()))
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
@@ -115,6 +98,7 @@ class NettyTransportTest {
                     }
                 })
                 .bind(address).syncUninterruptibly().channel();
+        return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
     /** True if the kernel's {@code table} lists a socket bound to this local address (hex) and port. */
