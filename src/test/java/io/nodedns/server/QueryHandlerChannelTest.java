@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,9 +73,21 @@ class QueryHandlerChannelTest {
         return PooledByteBufAllocator.DEFAULT.buffer(bytes.length).writeBytes(bytes);
     }
 
-    /** Sends one datagram and returns the answers written, parsed; asserts the query was released. */
+    /** The UDP pipeline as DnsServer builds it: flush consolidation in front of the handler. */
+    private EmbeddedChannel udpChannel() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        UdpQueryHandler.pipelineFor(ch.pipeline(), new UdpQueryHandler(processor, 1232, () -> false));
+        return ch;
+    }
+
+    /**
+     * Sends one datagram and returns the answers sent, parsed; asserts the query was released.
+     * Answers written during the read go out at its end (writeInbound's read-complete event);
+     * any written later, in a task of the event loop's turn (runPendingTasks).
+     */
     private List<Message> udp(EmbeddedChannel ch, ByteBuf query) throws Exception {
         ch.writeInbound(new DatagramPacket(query, SERVER, CLIENT));
+        ch.runPendingTasks();
         assertEquals(0, query.refCnt(), "the handler releases what it reads");
         List<Message> out = new ArrayList<>();
         DatagramPacket p;
@@ -91,7 +104,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void udpAnswersGlibcQueryThenServesItFromCache() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
+        EmbeddedChannel ch = udpChannel();
         List<Message> first = udp(ch, hex(GLIBC_A));
         assertEquals(1, first.size());
         Message m = first.get(0);
@@ -110,8 +123,30 @@ class QueryHandlerChannelTest {
     }
 
     @Test
+    void udpAnswerToAMissWrittenAfterTheReadReachesTheClient() throws Exception {
+        EmbeddedChannel ch = udpChannel();
+        CompletableFuture<Void> upstreamAnswers = upstream.hold();
+        assertTrue(udp(ch, hex(GLIBC_A)).isEmpty(), "nothing to send before the upstream answers");
+
+        // The answer is written now, outside any read of the listener: the flush consolidation
+        // schedules its flush for the end of the event loop's turn, which EmbeddedChannel runs
+        // before its writeAndFlush returns.
+        upstreamAnswers.complete(null);
+        DatagramPacket sent = ch.readOutbound();
+        assertNotNull(sent, "the consolidated flush sent the answer");
+        try {
+            assertEquals(CLIENT, sent.recipient());
+            assertEquals(0x2b1f, new Message(ByteBufUtil.getBytes(sent.content())).getHeader().getID());
+        } finally {
+            sent.release();
+        }
+        assertNull(ch.readOutbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void udpAnswersDigQueryWithOurOptAndWithoutItsCookie() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
+        EmbeddedChannel ch = udpChannel();
         Message m = udp(ch, hex(DIG_AAAA_COOKIE)).get(0);
         assertEquals(0xbeef, m.getHeader().getID());
         assertNotNull(m.getOPT());
@@ -123,7 +158,7 @@ class QueryHandlerChannelTest {
 
     @Test
     void udpAnswersBadversAndDropsGarbage() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new UdpQueryHandler(processor, 1232, () -> false));
+        EmbeddedChannel ch = udpChannel();
         Message bad = udp(ch, hex(DIG_EDNS1)).get(0);
         assertEquals(Rcode.BADVERS, bad.getRcode());
         assertEquals(0, bad.getOPT().getVersion());
