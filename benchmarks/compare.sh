@@ -13,7 +13,8 @@
 #   hot      per round and variant: start it, 10 s of hot names (WARM), then SECONDS measured:
 #            QPS, server user/system CPU per cached query (from /proc), dnsperf's max latency
 #            (for max latency use WARM=30 or more: in the first 10-20 s the JIT compilers still
-#            preempt the event loop for milliseconds; RESULTS.md, issue 9's third session)
+#            preempt the event loop for milliseconds; RESULTS.md, issue 9's third session);
+#            with SYSCALLS=1 also the server's system calls per answer, by kind (perf stat)
 #   cold     per round and variant: start it, WARM_SECONDS of the harness's warm-up names, then one
 #            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
 #            -Xlog:gc the young and full pauses inside the pass
@@ -34,8 +35,9 @@
 # TCP, with the harness's zones) on CPU 0. Own addresses, so it can run beside nothing else that
 # measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+ (metrics 9360+). Their Corefile: one `.`
 # block, `cache` with the peers' capacity (benchmarks/peer.Corefile), forward over TCP.
-# Env: WORK [/tmp/nodedns-compare], WARM [hot: 10, latency: 15; cold takes WARM_SECONDS], JAVA [java], BENCH_DIR
-# [../shared/bench]. Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound".
+# Env: WORK [/tmp/nodedns-compare], WARM [hot: 10, latency: 15; cold takes WARM_SECONDS], JAVA [java],
+# SYSCALLS [0; 1: hot mode counts system calls too, with perf], BENCH_DIR [../shared/bench].
+# Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound".
 # Each run is bounded by timeouts; every server is stopped by its PID at the end of its round (or
 # of the script).
 set -u -f -o pipefail
@@ -103,8 +105,8 @@ start_server() {
   done
   echo "compare.sh: ${names[$i]} did not answer on $ADDR:$port (log: $work/${names[$i]}.log)" >&2; exit 1
 }
-stop_server() { # stop_server PID: and forget it, so that the exit trap cannot hit a reused PID
-  kill "$1" 2>/dev/null; wait "$1" 2>/dev/null
+stop_server() { # stop_server PID [SIGNAL]: and forget it, so that the exit trap cannot hit a reused PID
+  kill -"${2:-TERM}" "$1" 2>/dev/null; wait "$1" 2>/dev/null
   local keep=() p; for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; pids=("${keep[@]}")
 }
 load() { # load PORT QUERYFILE SECONDS|pass [OUT]
@@ -126,6 +128,25 @@ gc_since() { # gc_since NAME LINE: pauses logged after LINE
     END {printf "             gc in the pass: %d young (%.0f ms), %d full (%.0f ms)\n", y, yt, f, ft}'
 }
 lines() { [ -f "$work/$1.gc" ] && wc -l < "$work/$1.gc" || echo 0; }
+# SYSCALLS=1: system calls of the server's threads while it is measured, per answered query (perf's
+# syscall tracepoints: counts, which the host's noise does not move as it moves CPU times; each
+# traced call costs a little more, in every variant alike).
+SYSCALL_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_recvfrom
+SYSCALL_EVENTS+=,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto
+SYSCALL_EVENTS+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex
+perf_pid=
+count_syscalls_start() { # count_syscalls_start PID
+  [ "${SYSCALLS:-0}" = 1 ] || return 0
+  rm -f "$work/syscalls.txt"
+  perf stat -x, -o "$work/syscalls.txt" -e "$SYSCALL_EVENTS" -p "$1" & perf_pid=$!; pids+=($perf_pid); sleep 0.5
+}
+count_syscalls_stop() { [ -n "$perf_pid" ] || return 0; stop_server $perf_pid INT; perf_pid=; } # INT: perf prints its counts
+syscalls_report() { # per answered query (dnsperf.txt), one line: total, then each kind seen
+  [ -f "$work/syscalls.txt" ] && [ "${SYSCALLS:-0}" = 1 ] || return 0
+  awk -F, -v q="$(awk '/Queries completed:/ {print $3}' "$work/dnsperf.txt")" '
+    NF > 3 && $1 ~ /^[0-9]+$/ {e = $3; sub(/^.*:(sys_enter_)?/, "", e); if (e == "sys_enter") e = "all"; c[e] = $1; o[++n] = e}
+    END {line = "             syscalls per answer:"; for (i = 1; i <= n; i++) if (c[o[i]] > 0) line = line sprintf(" %s %.3f", o[i], c[o[i]] / q); print line}' "$work/syscalls.txt"
+}
 
 echo "compare.sh $mode on $(nproc) CPUs, $(uname -r), $("$java" -version 2>&1 | head -1); $(date -u '+%F %H:%M UTC')"
 case $mode in
@@ -136,8 +157,10 @@ case $mode in
         start_server "$i"; port=$((5350 + i))
         if [ $mode = hot ]; then
           load $port hot.txt "${WARM:-10}"
+          count_syscalls_start $pid
           read -r u0 s0 < <(cpu $pid); load $port hot.txt "$secs" "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
-          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "cached answer"
+          count_syscalls_stop
+          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "cached answer"; syscalls_report
         else
           load $port warm.txt "$secs"; mark=$(lines "${names[$i]}")
           read -r u0 s0 < <(cpu $pid); load $port cold.txt pass "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
