@@ -135,7 +135,7 @@ done
 ENVS=()
 if [ "$MODE" = nodelocal ]; then
   ADDR=$NET.61 PORT=5310
-  sed -e "s/UPSTREAM/$UP:53/; s/127\.0\.0\.1/$ADDR/g" "$ROOT/benchmarks/nodelocal.Corefile" >"$RUN/Corefile"
+  sed -e "s/UPSTREAM/$UP:53/; s/LISTEN/$ADDR/g" "$ROOT/benchmarks/nodelocal.Corefile" >"$RUN/Corefile"
   ARGS=(-conf "$RUN/Corefile" -metrics-listen-address "$ADDR:9353")
 else
   ADDR=$NET.63 PORT=53 SERVER=$NET.64
