@@ -36,8 +36,8 @@
 # measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+ (metrics 9360+). Their Corefile: one `.`
 # block, `cache` with the peers' capacity (benchmarks/peer.Corefile), forward over TCP.
 # Env: WORK [/tmp/nodedns-compare], WARM [hot: 10, latency: 15; cold takes WARM_SECONDS], JAVA [java],
-# SYSCALLS [0; 1: hot mode counts system calls too, with perf], BENCH_DIR [../shared/bench].
-# Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound".
+# SYSCALLS [0; 1: hot mode counts system calls too], BENCH_DIR [../shared/bench].
+# Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound", perf for SYSCALLS=1.
 # Each run is bounded by timeouts; every server is stopped by its PID at the end of its round (or
 # of the script).
 set -u -f -o pipefail
@@ -58,6 +58,7 @@ names=() specs=()
 while [ $# -ge 2 ]; do names+=("$1"); specs+=("$2"); shift 2; done
 [ $# -eq 0 ] || usage
 for tool in dnsperf nsd dig; do command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (../shared/bench/run-peers.sh installs it)" >&2; exit 2; }; done
+[ "${SYSCALLS:-0}" = 1 ] && ! command -v perf >/dev/null && { echo "compare.sh: SYSCALLS=1 needs perf (Debian: linux-perf)" >&2; exit 2; }
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
@@ -129,23 +130,30 @@ gc_since() { # gc_since NAME LINE: pauses logged after LINE
 }
 lines() { [ -f "$work/$1.gc" ] && wc -l < "$work/$1.gc" || echo 0; }
 # SYSCALLS=1: system calls of the server's threads while it is measured, per answered query (perf's
-# syscall tracepoints: counts, which the host's noise does not move as it moves CPU times; each
-# traced call costs a little more, in every variant alike).
+# syscall tracepoints). Each traced call costs a little more, so a server that makes more calls pays
+# more: CPU times of a SYSCALLS=1 run are not comparable with a run without it.
 SYSCALL_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_recvfrom
 SYSCALL_EVENTS+=,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto
-SYSCALL_EVENTS+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex
+SYSCALL_EVENTS+=,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_epoll_pwait2
+SYSCALL_EVENTS+=,syscalls:sys_enter_futex,syscalls:sys_enter_getsockopt
 perf_pid=
 count_syscalls_start() { # count_syscalls_start PID
   [ "${SYSCALLS:-0}" = 1 ] || return 0
   rm -f "$work/syscalls.txt"
   perf stat -x, -o "$work/syscalls.txt" -e "$SYSCALL_EVENTS" -p "$1" & perf_pid=$!; pids+=($perf_pid); sleep 0.5
+  kill -0 $perf_pid 2>/dev/null || { echo "compare.sh: perf stat did not attach (see $work/syscalls.txt)" >&2; exit 1; }
 }
-count_syscalls_stop() { [ -n "$perf_pid" ] || return 0; stop_server $perf_pid INT; perf_pid=; } # INT: perf prints its counts
-syscalls_report() { # per answered query (dnsperf.txt), one line: total, then each kind seen
+# SIGINT makes perf print its counts and exit. (A background job of a script starts with SIGINT
+# ignored; perf installs its own handler, so it still gets it.)
+count_syscalls_stop() { [ -n "$perf_pid" ] || return 0; stop_server $perf_pid INT; perf_pid=; }
+syscalls_report() { # per answered query (dnsperf.txt), one line: all calls, each kind seen, the other calls
   [ -f "$work/syscalls.txt" ] && [ "${SYSCALLS:-0}" = 1 ] || return 0
   awk -F, -v q="$(awk '/Queries completed:/ {print $3}' "$work/dnsperf.txt")" '
     NF > 3 && $1 ~ /^[0-9]+$/ {e = $3; sub(/^.*:(sys_enter_)?/, "", e); if (e == "sys_enter") e = "all"; c[e] = $1; o[++n] = e}
-    END {line = "             syscalls per answer:"; for (i = 1; i <= n; i++) if (c[o[i]] > 0) line = line sprintf(" %s %.3f", o[i], c[o[i]] / q); print line}' "$work/syscalls.txt"
+    END {if (q + 0 == 0) {print "             syscalls per answer: no answers"; exit}
+         line = "             syscalls per answer:"; other = c["all"]
+         for (i = 1; i <= n; i++) if (c[o[i]] > 0) {line = line sprintf(" %s %.3f", o[i], c[o[i]] / q); if (o[i] != "all") other -= c[o[i]]}
+         print line sprintf(" other %.3f", other / q)}' "$work/syscalls.txt"
 }
 
 echo "compare.sh $mode on $(nproc) CPUs, $(uname -r), $("$java" -version 2>&1 | head -1); $(date -u '+%F %H:%M UTC')"
