@@ -106,7 +106,7 @@ start_server() {
   done
   echo "compare.sh: ${names[$i]} did not answer on $ADDR:$port (log: $work/${names[$i]}.log)" >&2; exit 1
 }
-stop_server() { # stop_server PID [SIGNAL]: and forget it, so that the exit trap cannot hit a reused PID
+stop_pid() { # stop_pid PID [SIGNAL]: and forget it, so that the exit trap cannot hit a reused PID
   kill -"${2:-TERM}" "$1" 2>/dev/null; wait "$1" 2>/dev/null
   local keep=() p; for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; pids=("${keep[@]}")
 }
@@ -145,7 +145,7 @@ count_syscalls_start() { # count_syscalls_start PID
 }
 # SIGINT makes perf print its counts and exit. (A background job of a script starts with SIGINT
 # ignored; perf installs its own handler, so it still gets it.)
-count_syscalls_stop() { [ -n "$perf_pid" ] || return 0; stop_server $perf_pid INT; perf_pid=; }
+count_syscalls_stop() { [ -n "$perf_pid" ] || return 0; stop_pid $perf_pid INT; perf_pid=; }
 syscalls_report() { # per answered query (dnsperf.txt), one line: all calls, each kind seen, the other calls
   [ -f "$work/syscalls.txt" ] && [ "${SYSCALLS:-0}" = 1 ] || return 0
   awk -F, -v q="$(awk '/Queries completed:/ {print $3}' "$work/dnsperf.txt")" '
@@ -174,7 +174,7 @@ case $mode in
           read -r u0 s0 < <(cpu $pid); load $port cold.txt pass "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
           report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "miss"; gc_since "${names[$i]}" "$mark"
         fi
-        stop_server $pid
+        stop_pid $pid
       done
     done;;
   latency)

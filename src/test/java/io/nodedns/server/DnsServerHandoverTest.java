@@ -60,14 +60,22 @@ class DnsServerHandoverTest {
                 DnsServer.Limits.defaults(), counters, pending);
     }
 
+    /**
+     * Opens this test's transport: epoll, whose SO_REUSEPORT handovers these tests exercise. Set
+     * before the check, so that {@link #close} closes it even when the check fails.
+     */
+    private void openEpollTransport(int eventLoops) {
+        transport = NettyTransport.create(eventLoops, true);
+        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+    }
+
     private static InetSocketAddress anyLoopbackPort() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
     @Test
     void aSuccessorBindsTheSameUdpAndTcpAddressWhileTheFirstServes() throws Exception {
-        transport = NettyTransport.create(2, true);
-        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+        openEpollTransport(2);
         DnsServer first = server(anyLoopbackPort());
         first.start();
         InetSocketAddress address = first.boundAddresses().get(0);
@@ -88,7 +96,7 @@ class DnsServerHandoverTest {
 
     @Test
     void aWithdrawnServerAnswersWhatItQueuedAndGetsNothingNew() throws Exception {
-        transport = NettyTransport.create(1, true);   // one event loop: blocking it keeps queries queued
+        openEpollTransport(1);   // one event loop: blocking it keeps queries queued
         DnsServer server = server(anyLoopbackPort());
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
@@ -149,7 +157,7 @@ class DnsServerHandoverTest {
      */
     @Test
     void aStopWithoutAHandoverDoesNotWithdraw() throws Exception {
-        transport = NettyTransport.create(1, true);
+        openEpollTransport(1);
         DnsServer server = server(anyLoopbackPort());
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
@@ -187,8 +195,7 @@ class DnsServerHandoverTest {
      */
     @Test
     void anUpgradeBindsBesideADualStackPredecessorAndTakesItsQueries() throws Exception {
-        transport = NettyTransport.create(1, true);
-        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+        openEpollTransport(1);
         AtomicInteger predecessorRead = new AtomicInteger();
         Channel predecessor = dualStackSocket(new InetSocketAddress("127.0.0.1", 0), predecessorRead, false);
         DnsServer server = server((InetSocketAddress) predecessor.localAddress());
@@ -214,8 +221,7 @@ class DnsServerHandoverTest {
      */
     @Test
     void aDualStackSuccessorTakesOverWhenThisServerWithdraws() throws Exception {
-        transport = NettyTransport.create(1, true);
-        assertTrue(transport.isEpoll(), "these tests need the epoll transport");
+        openEpollTransport(1);
         DnsServer server = server(new InetSocketAddress("127.0.0.1", 0));
         server.start();
         InetSocketAddress address = server.boundAddresses().get(0);
