@@ -5,7 +5,11 @@ import io.nodedns.config.CorefileParser;
 import io.nodedns.metrics.SetupErrors;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +32,25 @@ final class DaemonFixture implements AutoCloseable {
     /** @param threads event loops of the daemons' transport */
     DaemonFixture(int threads) {
         this.threads = threads;
+    }
+
+    /**
+     * A port free for UDP and TCP on 127.0.0.1 a moment ago, for a server block a daemon will bind
+     * both on (a port free for UDP alone may be some TCP connection's); the caller retries if it
+     * was taken since.
+     */
+    static int freeDnsPort() throws IOException {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        for (int i = 0; i < 20; i++) {
+            try (ServerSocket tcp = new ServerSocket(0, 1, loopback)) {
+                try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, tcp.getLocalPort()))) {
+                    return udp.getLocalPort();
+                } catch (IOException takenForUdp) {
+                    // try another
+                }
+            }
+        }
+        throw new IOException("no free port for UDP and TCP");
     }
 
     /** A fake upstream answering every A query with {@code answer}. */

@@ -9,10 +9,8 @@ import io.nodedns.metrics.SetupErrors;
 import io.nodedns.transport.NettyTransport;
 import io.nodedns.upstream.FakeUpstream;
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,21 +71,6 @@ class LoopDetectionTest {
         return ".:" + port + " {\n  bind 127.0.0.1\n  loop\n  forward . " + to + "\n}\n";
     }
 
-    /** A port free for UDP and TCP on 127.0.0.1 a moment ago (the caller retries if it was taken since). */
-    private static int freePort() throws IOException {
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        for (int i = 0; i < 20; i++) {
-            try (ServerSocket tcp = new ServerSocket(0, 1, loopback)) {
-                try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(loopback, tcp.getLocalPort()))) {
-                    return udp.getLocalPort();
-                } catch (IOException takenForUdp) {
-                    // try another
-                }
-            }
-        }
-        throw new IOException("no free port for UDP and TCP");
-    }
-
     private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
@@ -105,7 +88,7 @@ class LoopDetectionTest {
         int portOfB = 0;
         Daemon a = null;
         for (int attempt = 0; attempt < 3 && daemons.size() < 2; attempt++) {
-            portOfB = freePort();
+            portOfB = DaemonFixture.freeDnsPort();
             if (a == null) {
                 a = start(forwarding(0, "127.0.0.1:" + portOfB), loopsOfA);
             }
@@ -163,7 +146,7 @@ class LoopDetectionTest {
     void aLoopBlockThatAReloadBringsIsProbedAndOneItKeepsIsNot() throws Exception {
         upstream = FakeUpstream.start("127.0.0.11");
         List<String> loops = new CopyOnWriteArrayList<>();
-        int port = freePort();
+        int port = DaemonFixture.freeDnsPort();
         Daemon daemon = start(forwarding(port, "127.0.0.1:" + upstream.address().getPort()), loops);
         awaitTrue("the first probe at the upstream", () -> hinfo(upstream).size() == 1);
 
@@ -197,7 +180,7 @@ class LoopDetectionTest {
     @Test
     void theProgramForwardingToItselfExitsWithStatusOne(@TempDir Path dir) throws Exception {
         for (int attempt = 0; ; attempt++) {
-            int port = freePort();
+            int port = DaemonFixture.freeDnsPort();
             Path corefile = dir.resolve("Corefile");
             Files.writeString(corefile, forwarding(port, "127.0.0.1:" + port));
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -217,7 +200,7 @@ class LoopDetectionTest {
             }
             String log = output.get(10, TimeUnit.SECONDS);
             if (attempt < 2 && log.contains("cannot start")) {
-                continue; // the port was taken between freePort() and the bind
+                continue; // the port was taken between freeDnsPort() and the bind
             }
             assertTrue(exited, "still running after 40 s:\n" + log);
             assertEquals(1, process.exitValue(), log);

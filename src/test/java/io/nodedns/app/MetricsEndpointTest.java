@@ -232,10 +232,7 @@ class MetricsEndpointTest {
 
     @Test
     void aTakenMetricsAddressFailsTheStartAndFreesTheDnsListener() throws Exception {
-        int dnsPort;
-        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            dnsPort = probe.getLocalPort();
-        }
+        int dnsPort = DaemonFixture.freeDnsPort();
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String corefile = "example.:" + dnsPort + " {\n  bind 127.0.0.1\n  prometheus 127.0.0.1:"
                     + taken.getLocalPort() + "\n}\n";

@@ -8,7 +8,6 @@ import io.nodedns.config.NodeCacheInputs;
 import io.nodedns.metrics.ReloadOutcomes.Outcome;
 import io.nodedns.metrics.SetupErrors;
 import io.nodedns.upstream.FakeUpstream;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -48,9 +47,7 @@ class NodeCacheReloadTest {
 
     @BeforeEach
     void files() throws Exception {
-        try (DatagramSocket probe = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        port = DaemonFixture.freeDnsPort();
         base = dir.resolve("Corefile.base");
         // The published template's shape, on a test port; the cluster block is never queried here.
         Files.writeString(base, "cluster.local:" + port + " {\n    cache 30\n    bind __PILLAR__LOCAL__DNS__\n"
