@@ -5,19 +5,32 @@
 #
 #   benchmarks/compare.sh hot     ROUNDS SECONDS         NAME SPEC [NAME SPEC...]
 #   benchmarks/compare.sh cold    ROUNDS WARM_SECONDS    NAME SPEC [NAME SPEC...]
+#   benchmarks/compare.sh mixed   ROUNDS SECONDS         NAME SPEC [NAME SPEC...]
 #   benchmarks/compare.sh latency ROUNDS SECONDS RATE    NAME SPEC [NAME SPEC...]
 #
 # SPEC is "JAR JAVA_OPTS..." (run as MALLOC_ARENA_MAX=2 java JAVA_OPTS -jar JAR, as the image does;
 # pass @src/main/image/jvm.options for the image's flags), or "unbound", or "limit" (the harness's
 # C responder: no cache, it answers every name itself; for hot and latency).
 #   hot      per round and variant: start it, 10 s of hot names (WARM), then SECONDS measured:
-#            QPS, server user/system CPU per cached query (from /proc), dnsperf's max latency
+#            QPS, server user/system CPU per cached query (from /proc), dnsperf's max latency, and
+#            the steal time of CPU 1 as a share of the run (every mode prints it: the hypervisor gave
+#            the server's CPU to another guest; compare rounds without it)
 #            (for max latency use WARM=30 or more: in the first 10-20 s the JIT compilers still
 #            preempt the event loop for milliseconds; RESULTS.md, issue 9's third session);
 #            with SYSCALLS=1 also the server's system calls per answer, by kind (perf stat)
 #   cold     per round and variant: start it, WARM_SECONDS of the harness's warm-up names, then one
 #            pass of the 100,000 cold names (every query a miss): QPS, CPU per miss, and from
-#            -Xlog:gc the young and full pauses inside the pass
+#            -Xlog:gc the young and full pauses inside the pass, and for a JVM the CPU of its
+#            threads in the pass (event loops, JIT compilers, the VM thread that runs Serial's
+#            collections). PASSES=N sends N passes of names never asked before, one after the
+#            other to the same process: the harness's cold names, then the same under
+#            example2.net, example3.net... (zones made from example.net's for this script's nsd).
+#            The first pass is the harness's; the later ones show the miss path without the JIT's
+#            first encounter with it (and, the cache being full, with evictions)
+#   mixed    per round and variant: start it, WARM s of the harness's warm-up names, one pass of the
+#            mixed set (the harness's mixed warm-up), then SECONDS of the mixed set measured: QPS and
+#            server CPU per answer, as the harness's mixed run (answers keep their own TTLs, so the
+#            misses the harness sees are in it too)
 #   latency  all variants started once and warmed (WARM s of hot names each), then per round and
 #            variant ../shared/bench/latency.sh at RATE for SECONDS (p50 ... p99.9, max, lost)
 # In hot and latency modes the servers keep answers at least an hour (nodedns `success ... 3600
@@ -36,7 +49,7 @@
 # measures: nsd on 127.0.8.12:53, servers on 127.0.8.11 ports 5350+ (metrics 9360+). Their Corefile: one `.`
 # block, `cache` with the peers' capacity (benchmarks/peer.Corefile), forward over TCP.
 # Env: WORK [/tmp/nodedns-compare], WARM [hot: 10, latency: 15; cold takes WARM_SECONDS], JAVA [java],
-# SYSCALLS [0; 1: hot mode counts system calls too], BENCH_DIR [../shared/bench].
+# SYSCALLS [0; 1: hot mode counts system calls too], PASSES [1; cold mode], BENCH_DIR [../shared/bench].
 # Needs dnsperf, nsd, dig (the harness installs them), unbound for "unbound", perf for SYSCALLS=1.
 # Each run is bounded by timeouts; every server is stopped by its PID at the end of its round (or
 # of the script).
@@ -50,7 +63,7 @@ ADDR=127.0.8.11 UPSTREAM=127.0.8.12
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d' >&2; exit 2; }
 mode=${1:-}; shift || true
 case $mode in
-  hot|cold) [ $# -ge 4 ] || usage; rounds=$1 secs=$2; shift 2;;
+  hot|cold|mixed) [ $# -ge 4 ] || usage; rounds=$1 secs=$2; shift 2;;
   latency) [ $# -ge 5 ] || usage; rounds=$1 secs=$2 rate=$3; shift 3;;
   *) usage;;
 esac
@@ -72,7 +85,12 @@ mkdir -p "$work"
   printf '  xfrdir: "%s"\n  pidfile: "%s/nsd.pid"\n  logfile: "%s/nsd.log"\n' "$work" "$work" "$work"
   printf '  tcp-count: 1000\n  tcp-query-count: 0\n  tcp-timeout: 120\n  rrl-ratelimit: 0\n'
   for z in cluster.local example.com example.org example.net; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' $z $z; done
+  for p in $(seq 2 "${PASSES:-1}"); do printf 'zone:\n  name: example%d.net\n  zonefile: example%d.net.zone\n' $p $p; done
 } > "$work/nsd.conf"
+for p in $(seq 2 "${PASSES:-1}"); do # PASSES: the cold names again under example2.net, example3.net...
+  sed "s/example\.net\./example$p.net./g" "$work/data/zones/example.net.zone" > "$work/data/zones/example$p.net.zone"
+  sed "s/example\.net /example$p.net /" "$work/data/queries/cold.txt" > "$work/data/queries/cold$p.txt"
+done
 taskset -c 0 nsd -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 & pids+=($!)
 
 # start_server INDEX -> sets $pid; the server listens on ADDR:5350+INDEX
@@ -84,14 +102,14 @@ start_server() {
       printf 'server:\n  interface: %s\n  port: %s\n  num-threads: 1\n  msg-cache-size: 64m\n  rrset-cache-size: 128m\n' $ADDR $port > "$work/unbound-$i.conf"
       printf '  do-ip6: no\n  username: ""\n  chroot: ""\n  directory: "%s"\n  pidfile: ""\n  use-syslog: no\n' "$work" >> "$work/unbound-$i.conf"
       printf '  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n  tcp-upstream: yes\n  module-config: "iterator"\n' >> "$work/unbound-$i.conf"
-      [ $mode = cold ] || printf '  cache-min-ttl: 3600\n' >> "$work/unbound-$i.conf"
+      case $mode in hot|latency) printf '  cache-min-ttl: 3600\n' >> "$work/unbound-$i.conf";; esac
       printf 'forward-zone:\n  name: "."\n  forward-addr: %s@53\n' $UPSTREAM >> "$work/unbound-$i.conf"
       taskset -c 1 unbound -d -c "$work/unbound-$i.conf" >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
     limit)
       [ -x "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" ] || { echo "compare.sh: no C responder at ${LIMIT:-/tmp/dnsbench/bin/dnslimit} (run-peers.sh builds it; LIMIT=...)" >&2; exit 2; }
       taskset -c 1 "${LIMIT:-/tmp/dnsbench/bin/dnslimit}" -a $ADDR -p $port >"$work/${names[$i]}.log" 2>&1 & pid=$!;;
     *)
-      local keep=; [ $mode = cold ] || keep=" 3600 3600"
+      local keep=; case $mode in hot|latency) keep=" 3600 3600";; esac
       sed -e "s/LISTEN/$ADDR/" -e "s/UPSTREAM/$UPSTREAM:53/" -e "s/:5311/:$port/" -e "s/success 100000\$/success 100000$keep/" \
         "$repo/benchmarks/peer.Corefile" > "$work/Corefile-$i"
       # shellcheck disable=SC2086 # opts are words on purpose (globbing is off: set -f)
@@ -114,13 +132,18 @@ load() { # load PORT QUERYFILE SECONDS|pass [OUT]
   local how=(-l "$3"); [ "$3" = pass ] && how=(-n 1)
   timeout $(( ${3/pass/30} + 30 )) taskset -c 0 dnsperf -s $ADDR -p "$1" -d "$work/data/queries/$2" "${how[@]}" -c 32 -q 100 -t 2 >"${4:-/dev/null}" 2>&1
 }
-cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
-report() { # report NAME ROUND U0 S0 U1 S1 WHAT: QPS, CPU per query and max latency from $work/dnsperf.txt
-  awk -v n="$1" -v r="$2" -v u=$(($5 - $3)) -v s=$(($6 - $4)) -v tick="$(getconf CLK_TCK)" -v what="$7" '
+# cpu PID: the server's user and system ticks, and the steal ticks of CPU 1 (the hypervisor running
+# someone else on the server's CPU; a round with much of it says more about the host than the server)
+steal1() { awk '$1 == "cpu1" {print $9}' /proc/stat; }
+cpu() { echo "$(awk '{print $14, $15}' "/proc/$1/stat") $(steal1)"; }
+report() { # report NAME ROUND "U0 S0 T0" "U1 S1 T1" WHAT: QPS, CPU per query, max latency (dnsperf.txt), steal
+  local u0 s0 t0 u1 s1 t1; read -r u0 s0 t0 <<<"$3"; read -r u1 s1 t1 <<<"$4"
+  awk -v n="$1" -v r="$2" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v st=$((t1 - t0)) -v tick="$(getconf CLK_TCK)" -v what="$5" '
     /Queries completed:/ {q = $3} /Queries per second:/ {qps = $4} /Queries lost:/ {lost = $3}
-    /Average Latency/ {max = $NF; sub(/\)/, "", max)}
-    END {printf "%d %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us, max latency %.2f ms\n",
-         r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q, max * 1e3}' "$work/dnsperf.txt"
+    /Run time \(s\):/ {secs = $4} /Average Latency/ {max = $NF; sub(/\)/, "", max)}
+    END {printf "%s %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us, max latency %.2f ms, steal %.0f%%\n",
+         r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q, max * 1e3,
+         (secs > 0 ? 100 * st / tick / secs : 0)}' "$work/dnsperf.txt"
 }
 gc_since() { # gc_since NAME LINE: pauses logged after LINE
   [ -f "$work/$1.gc" ] || return 0
@@ -129,6 +152,19 @@ gc_since() { # gc_since NAME LINE: pauses logged after LINE
     END {printf "             gc in the pass: %d young (%.0f ms), %d full (%.0f ms)\n", y, yt, f, ft}'
 }
 lines() { [ -f "$work/$1.gc" ] && wc -l < "$work/$1.gc" || echo 0; }
+threads() { # threads PID: "comm ticks" of each thread (names with spaces joined by _)
+  (set +f; for t in /proc/"$1"/task/*; do   # the script runs with globbing off
+    echo "$(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+  done 2>/dev/null)
+}
+threads_since() { # threads_since BEFORE AFTER: a JVM's CPU in the pass by kind of thread (none for other servers)
+  grep -q '^VM_Thread ' <<<"$2" || return 0
+  awk -v tick="$(getconf CLK_TCK)" 'NR == FNR {b[$1] += $2; next} {a[$1] += $2}
+    END {for (n in a) {d = (a[n] - b[n]) * 1000 / tick
+           if (n ~ /^nodedns-io/) loop += d; else if (n ~ /CompilerThre/) jit += d; else if (n == "VM_Thread") vm += d; else other += d}
+         printf "             threads in the pass: event loops %.0f ms, JIT compilers %.0f ms, VM thread (collections) %.0f ms, other %.0f ms\n", loop, jit, vm, other}' \
+    <(echo "$1") <(echo "$2")
+}
 # SYSCALLS=1: system calls of the server's threads while it is measured, per answered query (perf's
 # syscall tracepoints). Each traced call costs a little more, so a server that makes more calls pays
 # more: CPU times of a SYSCALLS=1 run are not comparable with a run without it.
@@ -158,7 +194,7 @@ syscalls_report() { # per answered query (dnsperf.txt), one line: all calls, eac
 
 echo "compare.sh $mode on $(nproc) CPUs, $(uname -r), $("$java" -version 2>&1 | head -1); $(date -u '+%F %H:%M UTC')"
 case $mode in
-  hot|cold)
+  hot|cold|mixed)
     for r in $(seq "$rounds"); do
       for k in "${!names[@]}"; do
         i=$(( (k + r - 1) % ${#names[@]} ))
@@ -166,13 +202,22 @@ case $mode in
         if [ $mode = hot ]; then
           load $port hot.txt "${WARM:-10}"
           count_syscalls_start $pid
-          read -r u0 s0 < <(cpu $pid); load $port hot.txt "$secs" "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
+          c0=$(cpu $pid); load $port hot.txt "$secs" "$work/dnsperf.txt"; c1=$(cpu $pid)
           count_syscalls_stop
-          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "cached answer"; syscalls_report
+          report "${names[$i]}" "$r" "$c0" "$c1" "cached answer"; syscalls_report
+        elif [ $mode = mixed ]; then
+          load $port warm.txt "${WARM:-10}"; load $port mixed.txt pass
+          c0=$(cpu $pid); load $port mixed.txt "$secs" "$work/dnsperf.txt"; c1=$(cpu $pid)
+          report "${names[$i]}" "$r" "$c0" "$c1" "answer"
         else
-          load $port warm.txt "$secs"; mark=$(lines "${names[$i]}")
-          read -r u0 s0 < <(cpu $pid); load $port cold.txt pass "$work/dnsperf.txt"; read -r u1 s1 < <(cpu $pid)
-          report "${names[$i]}" "$r" $u0 $s0 $u1 $s1 "miss"; gc_since "${names[$i]}" "$mark"
+          load $port warm.txt "$secs"
+          for p in $(seq "${PASSES:-1}"); do
+            qf=cold.txt; [ "$p" = 1 ] || qf=cold$p.txt
+            mark=$(lines "${names[$i]}"); t0=$(threads $pid)
+            c0=$(cpu $pid); load $port $qf pass "$work/dnsperf.txt"; c1=$(cpu $pid)
+            report "${names[$i]}" "$r$( [ "${PASSES:-1}" = 1 ] || echo ".$p")" "$c0" "$c1" "miss"
+            gc_since "${names[$i]}" "$mark"; threads_since "$t0" "$(threads $pid)"
+          done
         fi
         stop_pid $pid
       done
@@ -182,7 +227,8 @@ case $mode in
     for r in $(seq "$rounds"); do
       for k in "${!names[@]}"; do
         i=$(( (k + r - 1) % ${#names[@]} )); port=$((5350 + i))
-        printf '%d %-12s %s\n' "$r" "${names[$i]}" "$(bash "$bench/latency.sh" $ADDR $port "$work/data/queries/hot.txt" "$rate" "$secs")"
+        t0=$(steal1); line=$(bash "$bench/latency.sh" $ADDR $port "$work/data/queries/hot.txt" "$rate" "$secs"); t1=$(steal1)
+        printf '%d %-12s %s, steal %d%%\n' "$r" "${names[$i]}" "$line" $(( (t1 - t0) * 100 / $(getconf CLK_TCK) / secs ))
       done
     done;;
 esac
