@@ -63,6 +63,24 @@ public final class ResponseCache {
     public static final int ENTRY_OVERHEAD_BYTES = 200;
 
     /**
+     * The most entries a cache's hash table is sized for before its first insert (a table of 2^18
+     * slots, 1 MiB). ConcurrentHashMap doubles its table whenever it is three quarters full and
+     * moves every entry to the new one on the inserting thread, here an event loop, which answers
+     * nothing meanwhile: 0.5-0.6 ms at 6,144 entries, 8-9 ms at 49,152, 18-19 ms at 98,304, about
+     * 190 ns an entry (benchmarks/RESULTS.md, issue 9's fifth session). A cache of up to this
+     * capacity is sized once for its capacity and never grows its table. That table (1.5-3 slots of
+     * 4 bytes for each entry of the capacity, beside the ~480 bytes of an entry) is the one a full
+     * cache grows to, or for some capacities twice that. Above the limit the table still grows with
+     * the entries, so a very large capacity that is never filled does not take memory up front.
+     */
+    static final int MAX_PRESIZED_ENTRIES = 1 << 17;
+
+    /** The entries a cache of {@code capacity} sizes its hash table for at the start. */
+    static int presizedEntries(int capacity) {
+        return Math.min(Math.max(0, capacity), MAX_PRESIZED_ENTRIES);
+    }
+
+    /**
      * Both bounds in one Caffeine weight: each entry weighs its estimated bytes, but at least
      * {@code unit = ceil(maxBytes / capacity)}, and the cache holds {@code unit * capacity}. So it
      * never holds more than {@code capacity} entries (each weighs at least a unit: CoreDNS's
@@ -73,6 +91,7 @@ public final class ResponseCache {
                                                           LongAdder evictions, LifetimeExpiry expiry) {
         long unit = Math.max(1, (maxBytes + Math.max(1, capacity) - 1) / Math.max(1, capacity));
         return Caffeine.newBuilder()
+                .initialCapacity(presizedEntries(capacity))
                 .maximumWeight(unit * capacity)
                 .weigher((QuestionKey k, CachedAnswer v) -> (int) Math.max(unit, weightBytes(k, v)))
                 // Runs during maintenance (on a writer, see the executor), never on a lookup's path.

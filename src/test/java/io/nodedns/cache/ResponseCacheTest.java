@@ -159,6 +159,27 @@ class ResponseCacheTest {
         assertEquals(1, cache.denialSize(), "positive churn does not evict denials");
     }
 
+    @Test
+    void hashTablesAreSizedForTheCapacityUpFrontUpToALimit() {
+        // Growing a full table re-bins every entry on the event loop that inserts (RESULTS.md):
+        // a cache up to the limit is sized once for its capacity, a larger one grows from the limit.
+        assertEquals(9984, ResponseCache.presizedEntries(9984), "node-local-dns's capacity");
+        assertEquals(100_000, ResponseCache.presizedEntries(100_000));
+        assertEquals(0, ResponseCache.presizedEntries(0));
+        assertEquals(ResponseCache.MAX_PRESIZED_ENTRIES, ResponseCache.presizedEntries(10_000_000));
+        assertEquals(131_072, ResponseCache.MAX_PRESIZED_ENTRIES, "a table of 2^18 slots, 1 MiB");
+    }
+
+    @Test
+    void aPresizedCacheStillHoldsNoMoreThanItsCapacity() throws Exception {
+        ResponseCache cache = cache(new CachePolicy(9984, 3600, 5, 9984, 1800, 5, 5));
+        for (int i = 0; i < 12_000; i++) {
+            cache.put(key("n" + i + ".example."), answer("n" + i + ".example.", 60));
+        }
+        cache.cleanUp();
+        assertEquals(9984, cache.successSize());
+    }
+
     private static CachePolicy withStale(long staleSeconds) {
         return new CachePolicy(100, 3600, 5, 100, 1800, 5, 5, PrefetchPolicy.OFF,
                 new StalePolicy(staleSeconds * 1_000_000_000L, StalePolicy.Refresh.IMMEDIATE), DisabledZones.NONE);
