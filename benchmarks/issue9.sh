@@ -21,7 +21,8 @@
 #   Both of the last two run servers started here: an NSD with the harness's zones on
 #   UPSTREAM_ADDR:53, Unbound with the harness's config (copied from $BENCH_WORK/peers/unbound,
 #   only addresses changed) and nodedns on ADDR, stopped at the end.
-# Output: OUT/table.md (issue 9's table, the targets, details, checks; also printed), raw data
+# Output: OUT/table.md (issue 9's table, the targets, each target round by round with the rounds
+# that had steal time marked, details, checks; also printed), raw data
 # beside it (OUT/peers/run-N = the harness's results directory). Exit status: 0, or 1 when
 # something is broken (a server did not start or died, a run answered nothing, no numbers),
 # 2 on bad usage or when another harness run is going on. A MISSed target is not a failure.

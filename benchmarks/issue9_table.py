@@ -125,6 +125,30 @@ def peer_stats(runs, peer):
     }
 
 
+STEAL_FREE_PCT = 1.0  # a run counts as steal-free when both servers' CPU had less steal than this
+
+
+def paired_ratios(runs, test, value):
+    """Round by round nodedns / Unbound for one test of the harness: [(ratio, steal_free)].
+    A pair is a harness run's round (hot: the suite's run and each interleaved round; cold and
+    mixed: one per run); steal_free when neither server's CPU had STEAL_FREE_PCT of steal in it
+    (steal: the hypervisor ran another guest on that CPU, which slows whoever runs there)."""
+    pairs = []
+    for _, rows, _ in runs:
+        by = {}
+        for r in rows:
+            if r["test"] == test and r["peer"] in (UNBOUND, NODEDNS):
+                by.setdefault(r["round"], {})[r["peer"]] = r
+        for _, both in sorted(by.items()):
+            if len(both) == 2:
+                u, n = both[UNBOUND], both[NODEDNS]
+                rr = ratio(value(n), value(u))
+                steal = [num(x.get("steal_server_cpu")) for x in (u, n)]
+                if rr is not None:
+                    pairs.append((rr, all(v is not None and v < STEAL_FREE_PCT for v in steal)))
+    return pairs
+
+
 def latency_stats(out):
     rows = read_csv(os.path.join(out, "latency", "latency.csv"))
     stats = {}
@@ -324,6 +348,31 @@ def main():
         "| target | goal | unbound | nodedns | nodedns-nodelocal | ratio | result |",
         "|---|---|---:|---:|---:|---:|---|",
     ] + targets
+
+    # ------------------------------------------------------------ per round, steal
+    def cpu_per_query(r):
+        cpu, qps = num(r["server_cpu_pct"]), num(r["qps"])
+        return cpu / qps if cpu is not None and qps else None
+
+    per_round = [("hot: CPU per cached query", "hot", cpu_per_query),
+                 ("hot: QPS", "hot", lambda r: num(r["qps"])),
+                 ("hot: max latency", "hot", lambda r: num(r["max_ms"])),
+                 ("mixed: QPS", "mixed", lambda r: num(r["qps"])),
+                 ("cold: QPS", "cold", lambda r: num(r["qps"]))]
+    md += ["", "## Round by round, and without steal", "",
+           "nodedns / Unbound in each round that measured both (a harness run's hot rounds, its "
+           "cold pass, its mixed run). Steal-free: neither server's CPU had "
+           f"{STEAL_FREE_PCT:.0f}% or more steal time in that round (the host ran another guest "
+           "on it); a ratio of medians above can move with one peer's unlucky round.", "",
+           "| target | ratios, every round | median | steal-free rounds | their median |",
+           "|---|---|---:|---:|---:|"]
+    for name, test, value in per_round:
+        pairs = paired_ratios(runs, test, value)
+        free = [rr for rr, ok in pairs if ok]
+        md.append(f"| {name} | {', '.join(f'{rr:.2f}' + ('' if ok else '†') for rr, ok in pairs) or '-'} "
+                  f"| {fixed(median(rr for rr, _ in pairs), 2, 'x')} | {len(free)} of {len(pairs)} "
+                  f"| {fixed(median(free), 2, 'x')} |")
+    md += ["", "† steal on either server's CPU."]
 
     # ------------------------------------------------------------ details
     md += ["", "## Details", "",
