@@ -63,37 +63,49 @@ public final class ResponseCache {
     public static final int ENTRY_OVERHEAD_BYTES = 200;
 
     /**
-     * The most entries a cache's hash table is sized for before its first insert (a table of 2^18
-     * slots, 1 MiB). ConcurrentHashMap doubles its table whenever it is three quarters full and
-     * moves every entry to the new one on the inserting thread, here an event loop, which answers
-     * nothing meanwhile: 0.5-0.6 ms at 6,144 entries, 8-9 ms at 49,152, 18-19 ms at 98,304, about
-     * 190 ns an entry (benchmarks/RESULTS.md, issue 9's fifth session). A cache of up to this
-     * capacity is sized once for its capacity and never grows its table. That table (1.5-3 slots of
-     * 4 bytes for each entry of the capacity, beside the ~480 bytes of an entry) is the one a full
-     * cache grows to, or for some capacities twice that. Above the limit the table still grows with
-     * the entries, so a very large capacity that is never filled does not take memory up front.
+     * The most entries a cache's hash table is sized for before its first insert (with the lag
+     * below, a table of 2^18 slots, 1 MiB). ConcurrentHashMap doubles its table whenever it is three
+     * quarters full and moves every entry to the new one on the inserting thread, here an event
+     * loop, which answers nothing meanwhile: 0.5-0.6 ms at 6,144 entries, 8-9 ms at 49,152, 18-19 ms
+     * at 98,304, about 190 ns an entry (measured alone; benchmarks/RESULTS.md, issue 9's fifth
+     * session). A cache of up to this capacity is sized once and should not grow its table; the
+     * table (4-byte slots, 1 1/3 to 2 2/3 of them for each entry) is about the one a full cache grows
+     * to anyway. Above the limit the table still grows with the entries, so a very large capacity
+     * that is never filled does not take memory up front.
      */
     static final int MAX_PRESIZED_ENTRIES = 1 << 17;
 
+    /**
+     * Entries a cache can hold beyond its capacity for a moment: Caffeine inserts into the map and
+     * evicts afterwards, in its maintenance, and its write buffer holds up to 128 writes per CPU
+     * before that maintenance must run (256 with the image's two CPUs).
+     */
+    static final int EVICTION_LAG_ENTRIES = 256;
+
     /** The entries a cache of {@code capacity} sizes its hash table for at the start. */
     static int presizedEntries(int capacity) {
-        return Math.min(Math.max(0, capacity), MAX_PRESIZED_ENTRIES);
+        return capacity <= 0 ? 0 : Math.min(capacity, MAX_PRESIZED_ENTRIES) + EVICTION_LAG_ENTRIES;
     }
 
     /**
-     * Both bounds in one Caffeine weight: each entry weighs its estimated bytes, but at least
-     * {@code unit = ceil(maxBytes / capacity)}, and the cache holds {@code unit * capacity}. So it
-     * never holds more than {@code capacity} entries (each weighs at least a unit: CoreDNS's
-     * meaning of the capacity), nor more than {@code maxBytes} (rounded up to a multiple of the
-     * capacity, under {@code capacity} bytes more) of estimated entry bytes.
+     * The bounds of one cache, both in one Caffeine weight: each entry weighs its estimated bytes,
+     * but at least {@code unit = ceil(maxBytes / capacity)}, and the cache holds
+     * {@code unit * capacity}. So it never holds more than {@code capacity} entries (each weighs at
+     * least a unit: CoreDNS's meaning of the capacity), nor more than {@code maxBytes} (rounded up
+     * to a multiple of the capacity, under {@code capacity} bytes more) of estimated entry bytes.
+     * And its hash table sized for that capacity ({@link #presizedEntries}).
      */
-    private static Cache<QuestionKey, CachedAnswer> build(int capacity, long maxBytes, Ticker ticker,
-                                                          LongAdder evictions, LifetimeExpiry expiry) {
+    static Caffeine<QuestionKey, CachedAnswer> bounded(int capacity, long maxBytes) {
         long unit = Math.max(1, (maxBytes + Math.max(1, capacity) - 1) / Math.max(1, capacity));
         return Caffeine.newBuilder()
                 .initialCapacity(presizedEntries(capacity))
                 .maximumWeight(unit * capacity)
-                .weigher((QuestionKey k, CachedAnswer v) -> (int) Math.max(unit, weightBytes(k, v)))
+                .weigher((QuestionKey k, CachedAnswer v) -> (int) Math.max(unit, weightBytes(k, v)));
+    }
+
+    private static Cache<QuestionKey, CachedAnswer> build(int capacity, long maxBytes, Ticker ticker,
+                                                          LongAdder evictions, LifetimeExpiry expiry) {
+        return bounded(capacity, maxBytes)
                 // Runs during maintenance (on a writer, see the executor), never on a lookup's path.
                 .evictionListener((QuestionKey k, CachedAnswer v, RemovalCause cause) -> {
                     if (cause == RemovalCause.SIZE) {

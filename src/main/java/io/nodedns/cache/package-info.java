@@ -10,8 +10,8 @@
  *       objects) through one Caffeine weigher
  *       (see {@link io.nodedns.cache.ResponseCache}): usual answers are capped by the entry count,
  *       answers of kilobytes by the bytes. Each cache's hash table is sized for its capacity (up to
- *       131,072 entries) at its first insert, so it is never doubled and re-filled on the event
- *       loop as the cache fills (8-19 ms at 50,000-100,000 entries).</li>
+ *       131,072 entries) at its first insert, so that it is not doubled and re-filled on the event
+ *       loop as the cache fills (8-19 ms at 50,000-100,000 entries, measured alone).</li>
  *   <li>Lifetime: success, the smallest TTL of the answer and authority sections; denial, min(SOA TTL,
  *       SOA MINIMUM) (RFC 2308 §5), never cached without an SOA; each raised to its minimum and then
  *       lowered to its maximum (CoreDNS computeTTL). SERVFAIL lives {@code servfail} (5 s).

@@ -162,12 +162,20 @@ class ResponseCacheTest {
     @Test
     void hashTablesAreSizedForTheCapacityUpFrontUpToALimit() {
         // Growing a full table re-bins every entry on the event loop that inserts (RESULTS.md):
-        // a cache up to the limit is sized once for its capacity, a larger one grows from the limit.
-        assertEquals(9984, ResponseCache.presizedEntries(9984), "node-local-dns's capacity");
-        assertEquals(100_000, ResponseCache.presizedEntries(100_000));
-        assertEquals(0, ResponseCache.presizedEntries(0));
-        assertEquals(ResponseCache.MAX_PRESIZED_ENTRIES, ResponseCache.presizedEntries(10_000_000));
-        assertEquals(131_072, ResponseCache.MAX_PRESIZED_ENTRIES, "a table of 2^18 slots, 1 MiB");
+        // a cache up to the limit is sized once for its capacity and the entries Caffeine holds
+        // before it evicts; a larger one grows from there.
+        int lag = ResponseCache.EVICTION_LAG_ENTRIES;
+        assertEquals(9984 + lag, ResponseCache.presizedEntries(9984), "node-local-dns's capacity");
+        assertEquals(100_000 + lag, ResponseCache.presizedEntries(100_000));
+        assertEquals(0, ResponseCache.presizedEntries(0), "a cache that holds nothing");
+        assertEquals(ResponseCache.MAX_PRESIZED_ENTRIES + lag, ResponseCache.presizedEntries(10_000_000));
+        assertEquals(131_072, ResponseCache.MAX_PRESIZED_ENTRIES);
+    }
+
+    @Test
+    void eachCacheIsBuiltWithItsPresizedTable() {
+        String builder = ResponseCache.bounded(9984, 8L << 20).toString();
+        assertTrue(builder.contains("initialCapacity=" + ResponseCache.presizedEntries(9984)), builder);
     }
 
     @Test
