@@ -29,8 +29,8 @@
 #            first encounter with it (and, the cache being full, with evictions)
 #   mixed    per round and variant: start it, WARM s of the harness's warm-up names, one pass of the
 #            mixed set (the harness's mixed warm-up), then SECONDS of the mixed set measured: QPS and
-#            server CPU per answer, as the harness's mixed run (answers keep their own TTLs, so the
-#            misses the harness sees are in it too)
+#            server CPU per answer (answers keep their own TTLs, so the harness's misses are in it
+#            too; unlike the harness, no cold or hot runs come before it)
 #   latency  all variants started once and warmed (WARM s of hot names each), then per round and
 #            variant ../shared/bench/latency.sh at RATE for SECONDS (p50 ... p99.9, max, lost)
 # In hot and latency modes the servers keep answers at least an hour (nodedns `success ... 3600
@@ -71,6 +71,8 @@ names=() specs=()
 while [ $# -ge 2 ]; do names+=("$1"); specs+=("$2"); shift 2; done
 [ $# -eq 0 ] || usage
 for tool in dnsperf nsd dig; do command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (../shared/bench/run-peers.sh installs it)" >&2; exit 2; }; done
+passes=1; [ $mode = cold ] && passes=${PASSES:-1}
+[[ $passes =~ ^[1-9][0-9]*$ ]] || { echo "compare.sh: PASSES must be a positive number" >&2; exit 2; }
 [ "${SYSCALLS:-0}" = 1 ] && ! command -v perf >/dev/null && { echo "compare.sh: SYSCALLS=1 needs perf (Debian: linux-perf)" >&2; exit 2; }
 
 pids=()
@@ -85,9 +87,9 @@ mkdir -p "$work"
   printf '  xfrdir: "%s"\n  pidfile: "%s/nsd.pid"\n  logfile: "%s/nsd.log"\n' "$work" "$work" "$work"
   printf '  tcp-count: 1000\n  tcp-query-count: 0\n  tcp-timeout: 120\n  rrl-ratelimit: 0\n'
   for z in cluster.local example.com example.org example.net; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' $z $z; done
-  for p in $(seq 2 "${PASSES:-1}"); do printf 'zone:\n  name: example%d.net\n  zonefile: example%d.net.zone\n' $p $p; done
+  for p in $(seq 2 $passes); do printf 'zone:\n  name: example%d.net\n  zonefile: example%d.net.zone\n' $p $p; done
 } > "$work/nsd.conf"
-for p in $(seq 2 "${PASSES:-1}"); do # PASSES: the cold names again under example2.net, example3.net...
+for p in $(seq 2 $passes); do # PASSES: the cold names again under example2.net, example3.net...
   sed "s/example\.net\./example$p.net./g" "$work/data/zones/example.net.zone" > "$work/data/zones/example$p.net.zone"
   sed "s/example\.net /example$p.net /" "$work/data/queries/cold.txt" > "$work/data/queries/cold$p.txt"
 done
@@ -141,9 +143,9 @@ report() { # report NAME ROUND "U0 S0 T0" "U1 S1 T1" WHAT: QPS, CPU per query, m
   awk -v n="$1" -v r="$2" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v st=$((t1 - t0)) -v tick="$(getconf CLK_TCK)" -v what="$5" '
     /Queries completed:/ {q = $3} /Queries per second:/ {qps = $4} /Queries lost:/ {lost = $3}
     /Run time \(s\):/ {secs = $4} /Average Latency/ {max = $NF; sub(/\)/, "", max)}
-    END {printf "%s %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us, max latency %.2f ms, steal %.0f%%\n",
+    END {printf "%s %-12s %8.0f qps, lost %s, per %s: user %.2f us, system %.2f us, total %.2f us, max latency %.2f ms, steal %s\n",
          r, n, qps, lost, what, u * 1e6 / tick / q, s * 1e6 / tick / q, (u + s) * 1e6 / tick / q, max * 1e3,
-         (secs > 0 ? 100 * st / tick / secs : 0)}' "$work/dnsperf.txt"
+         (secs > 0 ? sprintf("%.0f%%", 100 * st / tick / secs) : "?")}' "$work/dnsperf.txt"
 }
 gc_since() { # gc_since NAME LINE: pauses logged after LINE
   [ -f "$work/$1.gc" ] || return 0
@@ -152,17 +154,19 @@ gc_since() { # gc_since NAME LINE: pauses logged after LINE
     END {printf "             gc in the pass: %d young (%.0f ms), %d full (%.0f ms)\n", y, yt, f, ft}'
 }
 lines() { [ -f "$work/$1.gc" ] && wc -l < "$work/$1.gc" || echo 0; }
-threads() { # threads PID: "comm ticks" of each thread (names with spaces joined by _)
+threads() { # threads PID: "tid comm ticks" of each thread (names with spaces joined by _)
   (set +f; for t in /proc/"$1"/task/*; do   # the script runs with globbing off
-    echo "$(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+    echo "${t##*/} $(tr ' ' _ < "$t/comm") $(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
   done 2>/dev/null)
 }
-threads_since() { # threads_since BEFORE AFTER: a JVM's CPU in the pass by kind of thread (none for other servers)
-  grep -q '^VM_Thread ' <<<"$2" || return 0
-  awk -v tick="$(getconf CLK_TCK)" 'NR == FNR {b[$1] += $2; next} {a[$1] += $2}
-    END {for (n in a) {d = (a[n] - b[n]) * 1000 / tick
-           if (n ~ /^nodedns-io/) loop += d; else if (n ~ /CompilerThre/) jit += d; else if (n == "VM_Thread") vm += d; else other += d}
-         printf "             threads in the pass: event loops %.0f ms, JIT compilers %.0f ms, VM thread (collections) %.0f ms, other %.0f ms\n", loop, jit, vm, other}' \
+# threads_since BEFORE AFTER: a JVM's CPU in the pass by kind of thread (nothing for other servers).
+# Per thread ID; a thread that ended inside the pass is not counted. "VM thread" is where Serial
+# (jvm.options) collects; another collector's threads would count as "other".
+threads_since() {
+  grep -q ' VM_Thread ' <<<"$2" || return 0
+  awk -v tick="$(getconf CLK_TCK)" 'NR == FNR {b[$1] = $3; next} {d = ($3 - b[$1]) * 1000 / tick
+      if ($2 ~ /^nodedns-io/) loop += d; else if ($2 ~ /CompilerThre/) jit += d; else if ($2 == "VM_Thread") vm += d; else other += d}
+    END {printf "             threads in the pass: event loops %.0f ms, JIT compilers %.0f ms, VM thread (collections) %.0f ms, other %.0f ms\n", loop, jit, vm, other}' \
     <(echo "$1") <(echo "$2")
 }
 # SYSCALLS=1: system calls of the server's threads while it is measured, per answered query (perf's
@@ -211,11 +215,11 @@ case $mode in
           report "${names[$i]}" "$r" "$c0" "$c1" "answer"
         else
           load $port warm.txt "$secs"
-          for p in $(seq "${PASSES:-1}"); do
+          for p in $(seq $passes); do
             qf=cold.txt; [ "$p" = 1 ] || qf=cold$p.txt
             mark=$(lines "${names[$i]}"); t0=$(threads $pid)
             c0=$(cpu $pid); load $port $qf pass "$work/dnsperf.txt"; c1=$(cpu $pid)
-            report "${names[$i]}" "$r$( [ "${PASSES:-1}" = 1 ] || echo ".$p")" "$c0" "$c1" "miss"
+            report "${names[$i]}" "$r$( [ $passes = 1 ] || echo ".$p")" "$c0" "$c1" "miss"
             gc_since "${names[$i]}" "$mark"; threads_since "$t0" "$(threads $pid)"
           done
         fi
@@ -228,7 +232,8 @@ case $mode in
       for k in "${!names[@]}"; do
         i=$(( (k + r - 1) % ${#names[@]} )); port=$((5350 + i))
         t0=$(steal1); line=$(bash "$bench/latency.sh" $ADDR $port "$work/data/queries/hot.txt" "$rate" "$secs"); t1=$(steal1)
-        printf '%d %-12s %s, steal %d%%\n' "$r" "${names[$i]}" "$line" $(( (t1 - t0) * 100 / $(getconf CLK_TCK) / secs ))
+        # steal over the whole latency.sh call (its dnsperf start and end included), per second measured
+        printf '%d %-12s %s, steal %.0f%%\n' "$r" "${names[$i]}" "$line" "$(awk -v d=$((t1 - t0)) -v t="$(getconf CLK_TCK)" -v s="$secs" 'BEGIN {print 100 * d / t / s}')"
       done
     done;;
 esac

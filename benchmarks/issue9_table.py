@@ -131,21 +131,23 @@ STEAL_FREE_PCT = 1.0  # a run counts as steal-free when both servers' CPU had le
 def paired_ratios(runs, test, value):
     """Round by round nodedns / Unbound for one test of the harness: [(ratio, steal_free)].
     A pair is a harness run's round (hot: the suite's run and each interleaved round; cold and
-    mixed: one per run); steal_free when neither server's CPU had STEAL_FREE_PCT of steal in it
-    (steal: the hypervisor ran another guest on that CPU, which slows whoever runs there)."""
+    mixed: one per run); steal_free is True when neither server's CPU had STEAL_FREE_PCT of steal
+    in it (steal: the hypervisor ran another guest on that CPU, which slows whoever runs there),
+    False when one had, None when the harness recorded no steal."""
     pairs = []
     for _, rows, _ in runs:
         by = {}
         for r in rows:
             if r["test"] == test and r["peer"] in (UNBOUND, NODEDNS):
                 by.setdefault(r["round"], {})[r["peer"]] = r
-        for _, both in sorted(by.items()):
+        for _, both in sorted(by.items(), key=lambda item: int(num(item[0]) or 0)):
             if len(both) == 2:
                 u, n = both[UNBOUND], both[NODEDNS]
                 rr = ratio(value(n), value(u))
                 steal = [num(x.get("steal_server_cpu")) for x in (u, n)]
+                free = None if None in steal else all(v < STEAL_FREE_PCT for v in steal)
                 if rr is not None:
-                    pairs.append((rr, all(v is not None and v < STEAL_FREE_PCT for v in steal)))
+                    pairs.append((rr, free))
     return pairs
 
 
@@ -369,10 +371,11 @@ def main():
     for name, test, value in per_round:
         pairs = paired_ratios(runs, test, value)
         free = [rr for rr, ok in pairs if ok]
-        md.append(f"| {name} | {', '.join(f'{rr:.2f}' + ('' if ok else '†') for rr, ok in pairs) or '-'} "
+        mark = {True: "", False: "†", None: "?"}
+        md.append(f"| {name} | {', '.join(f'{rr:.2f}' + mark[ok] for rr, ok in pairs) or '-'} "
                   f"| {fixed(median(rr for rr, _ in pairs), 2, 'x')} | {len(free)} of {len(pairs)} "
                   f"| {fixed(median(free), 2, 'x')} |")
-    md += ["", "† steal on either server's CPU."]
+    md += ["", "† steal on either server's CPU; ? no steal recorded."]
 
     # ------------------------------------------------------------ details
     md += ["", "## Details", "",
