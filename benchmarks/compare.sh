@@ -138,6 +138,9 @@ load() { # load PORT QUERYFILE SECONDS|pass [OUT]
 # someone else on the server's CPU; a round with much of it says more about the host than the server)
 steal1() { awk '$1 == "cpu1" {print $9}' /proc/stat; }
 cpu() { echo "$(awk '{print $14, $15}' "/proc/$1/stat") $(steal1)"; }
+measured() { # measured PORT QUERYFILE SECONDS|pass: load into $work/dnsperf.txt, with cpu $pid before (c0) and after (c1)
+  c0=$(cpu $pid); load "$1" "$2" "$3" "$work/dnsperf.txt"; c1=$(cpu $pid)
+}
 report() { # report NAME ROUND "U0 S0 T0" "U1 S1 T1" WHAT: QPS, CPU per query, max latency (dnsperf.txt), steal
   local u0 s0 t0 u1 s1 t1; read -r u0 s0 t0 <<<"$3"; read -r u1 s1 t1 <<<"$4"
   awk -v n="$1" -v r="$2" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v st=$((t1 - t0)) -v tick="$(getconf CLK_TCK)" -v what="$5" '
@@ -206,19 +209,19 @@ case $mode in
         if [ $mode = hot ]; then
           load $port hot.txt "${WARM:-10}"
           count_syscalls_start $pid
-          c0=$(cpu $pid); load $port hot.txt "$secs" "$work/dnsperf.txt"; c1=$(cpu $pid)
+          measured $port hot.txt "$secs"
           count_syscalls_stop
           report "${names[$i]}" "$r" "$c0" "$c1" "cached answer"; syscalls_report
         elif [ $mode = mixed ]; then
           load $port warm.txt "${WARM:-10}"; load $port mixed.txt pass
-          c0=$(cpu $pid); load $port mixed.txt "$secs" "$work/dnsperf.txt"; c1=$(cpu $pid)
+          measured $port mixed.txt "$secs"
           report "${names[$i]}" "$r" "$c0" "$c1" "answer"
         else
           load $port warm.txt "$secs"
           for p in $(seq $passes); do
             qf=cold.txt; [ "$p" = 1 ] || qf=cold$p.txt
             mark=$(lines "${names[$i]}"); t0=$(threads $pid)
-            c0=$(cpu $pid); load $port $qf pass "$work/dnsperf.txt"; c1=$(cpu $pid)
+            measured $port $qf pass
             report "${names[$i]}" "$r$( [ $passes = 1 ] || echo ".$p")" "$c0" "$c1" "miss"
             gc_since "${names[$i]}" "$mark"; threads_since "$t0" "$(threads $pid)"
           done

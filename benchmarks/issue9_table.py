@@ -90,6 +90,12 @@ def peer_names(runs, extra):
     return sorted(names, key=lambda n: (n != UNBOUND, n.startswith(NODEDNS), n))
 
 
+def cpu_us_per_query(r):
+    """Server CPU per answered query of one harness result row, in µs."""
+    cpu, qps = num(r["server_cpu_pct"]), num(r["qps"])
+    return cpu / 100 / qps * 1e6 if cpu is not None and qps else None
+
+
 def peer_stats(runs, peer):
     """Medians of the harness's numbers for one peer over all runs."""
     hot, cold, mixed, own_conns = [], [], [], []
@@ -102,10 +108,6 @@ def peer_stats(runs, peer):
             counts = [int(c["count"]) for c in conns if c["name"] == peer]
             own_conns.append(max(counts) if counts else 0)
 
-    def per_query_us(r):
-        cpu, qps = num(r["server_cpu_pct"]), num(r["qps"])
-        return cpu / 100 / qps * 1e6 if cpu is not None and qps else None
-
     cpus = [num(r["server_cpu_pct"]) for r in hot if num(r["server_cpu_pct"]) is not None]
     rss = [num(r["rss_kb"]) for r in mixed]
     return {
@@ -113,7 +115,7 @@ def peer_stats(runs, peer):
         "hot_qps": median(num(r["qps"]) for r in hot),
         "hot_cpu": median(cpus),
         "hot_cpu_range": (min(cpus), max(cpus)) if cpus else None,
-        "hot_us": median(per_query_us(r) for r in hot),
+        "hot_us": median(cpu_us_per_query(r) for r in hot),
         "hot_lost": sum(int(num(r["lost"]) or 0) for r in hot) if hot else None,
         "hot_sent": sum(int(num(r["sent"]) or 0) for r in hot),
         "hot_max_ms": median(num(r["max_ms"]) for r in hot),
@@ -352,11 +354,7 @@ def main():
     ] + targets
 
     # ------------------------------------------------------------ per round, steal
-    def cpu_per_query(r):
-        cpu, qps = num(r["server_cpu_pct"]), num(r["qps"])
-        return cpu / qps if cpu is not None and qps else None
-
-    per_round = [("hot: CPU per cached query", "hot", cpu_per_query),
+    per_round = [("hot: CPU per cached query", "hot", cpu_us_per_query),
                  ("hot: QPS", "hot", lambda r: num(r["qps"])),
                  ("hot: max latency", "hot", lambda r: num(r["max_ms"])),
                  ("mixed: QPS", "mixed", lambda r: num(r["qps"])),
